@@ -1,0 +1,2 @@
+// PLACEHOLDER (skeleton): replaced by the GEMM benchmark.
+return 0;

@@ -1,0 +1,68 @@
+// Memory behind tensors: aligned native CPU memory owned by the tensor, or memory owned elsewhere (a memory-mapped
+// checkpoint, later a CUDA allocation). Freed explicitly through Dispose; never by a finalizer on another thread.
+using System.Runtime.InteropServices;
+
+namespace DyCoke.Tensors;
+
+public enum DeviceKind : byte
+{
+    Cpu,
+    Cuda,
+}
+
+/// <summary>A block of memory a tensor points into. The tensor that created it disposes it; views never do.</summary>
+public abstract class TensorStorage : IDisposable
+{
+    protected TensorStorage(nint pointer, long byteCount, DeviceKind device)
+    {
+        Pointer = pointer;
+        ByteCount = byteCount;
+        Device = device;
+    }
+
+    public nint Pointer { get; private set; }
+    public long ByteCount { get; }
+    public DeviceKind Device { get; }
+    public bool IsDisposed => Pointer == 0 && ByteCount > 0;
+
+    public void Dispose()
+    {
+        if (Pointer == 0) return;
+        Release(Pointer);
+        Pointer = 0;
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Release(nint pointer);
+}
+
+/// <summary>64-byte aligned, zero-initialised native CPU memory (one cache line, the widest SIMD register).</summary>
+public sealed unsafe class CpuStorage : TensorStorage
+{
+    public const int Alignment = 64;
+
+    private CpuStorage(nint pointer, long byteCount) : base(pointer, byteCount, DeviceKind.Cpu) { }
+
+    public static CpuStorage Allocate(long byteCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
+        void* p = NativeMemory.AlignedAlloc((nuint)Math.Max(byteCount, 1), Alignment);
+        NativeMemory.Clear(p, (nuint)byteCount);
+        return new CpuStorage((nint)p, byteCount);
+    }
+
+    protected override void Release(nint pointer) => NativeMemory.AlignedFree((void*)pointer);
+}
+
+/// <summary>Memory that someone else owns and frees (e.g. a memory-mapped file); the optional owner is kept alive.</summary>
+public sealed class ExternalStorage : TensorStorage
+{
+    private readonly object? _owner;
+
+    public ExternalStorage(nint pointer, long byteCount, DeviceKind device, object? owner)
+        : base(pointer, byteCount, device) => _owner = owner;
+
+    public object? Owner => _owner;
+
+    protected override void Release(nint pointer) { }
+}

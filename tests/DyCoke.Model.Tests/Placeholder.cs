@@ -1,0 +1,2 @@
+// PLACEHOLDER (skeleton): removed once real tests exist.
+namespace DyCoke.Model.Tests;
