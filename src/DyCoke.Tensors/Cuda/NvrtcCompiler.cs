@@ -120,7 +120,7 @@ public static unsafe class NvrtcCompiler
         }
     }
 
-    private static IReadOnlyList<string> EmbeddedHeaderNames() =>
+    internal static IReadOnlyList<string> EmbeddedHeaderNames() =>
         typeof(NvrtcCompiler).Assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(KernelResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".cuh", StringComparison.Ordinal))
             .Select(n => n[KernelResourcePrefix.Length..])
