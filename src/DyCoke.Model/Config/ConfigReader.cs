@@ -5,8 +5,11 @@ using System.Text.Json.Nodes;
 
 namespace DyCoke.Model.Config;
 
-internal sealed class ConfigReader(string source)
+internal sealed class ConfigReader(string source, string prefix = "")
 {
+    /// <summary>A reader for the object under <paramref name="field"/>, whose errors name it as <c>field.key</c>.</summary>
+    public ConfigReader Nested(string field) => new(source, prefix + field + ".");
+
     public JsonObject? Object(JsonObject o, string field) => Get(o, field) switch
     {
         null => null,
@@ -52,5 +55,5 @@ internal sealed class ConfigReader(string source)
     private static JsonNode? Get(JsonObject o, string field) => o.TryGetPropertyValue(field, out var node) ? node : null;
 
     private CheckpointException Wrong(string field, string expected, JsonNode found) =>
-        new(source, field, $"expected {expected}, found {found.ToJsonString()}");
+        new(source, prefix + field, $"expected {expected}, found {found.ToJsonString()}");
 }
