@@ -102,6 +102,27 @@ public sealed class SafeTensorsFileTests
     }
 
     [Fact]
+    public void Write_MixedDTypes_EveryTensorElementAligned()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("mixed.safetensors");
+        // Odd-sized byte and half tensors before wider ones in name order would misalign the wider ones.
+        SafeTensorsWriter.Write(path,
+        [
+            new SafeTensorsEntry("a_u8", DType.U8, [3], new byte[3]),
+            new SafeTensorsEntry("b_f16", DType.F16, [1], new byte[2]),
+            new SafeTensorsEntry("c_f32", DType.F32, [2], new byte[8]),
+            new SafeTensorsEntry("d_i64", DType.I64, [1], new byte[8]),
+        ]);
+        using var file = SafeTensorsFile.Open(path);
+        foreach (string name in (string[])["a_u8", "b_f16", "c_f32", "d_i64"])
+        {
+            Assert.True(file.TryGetInfo(name, out var info));
+            Assert.True(info.IsElementAligned, $"{name} starts at file offset {info.FileOffset}");
+        }
+    }
+
+    [Fact]
     public void GetTensor_AfterDispose_Throws()
     {
         using var dir = new TempDirectory();

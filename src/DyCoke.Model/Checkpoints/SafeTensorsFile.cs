@@ -41,7 +41,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             var header = ParseHeader(path, length, basePointer);
             _tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
             foreach (var t in header.Tensors) _tensors.Add(t.Name, t);
-            Names = header.Tensors.Select(t => t.Name).ToArray();
+            Names = header.Tensors.Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();
             Metadata = header.Metadata;
         }
         catch
@@ -56,7 +56,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
     public long FileLength { get; }
 
-    /// <summary>Tensor names in header order.</summary>
+    /// <summary>Tensor names in ordinal order (independent of how the file lays the data out).</summary>
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>The <c>__metadata__</c> string map (empty when the header has none).</summary>

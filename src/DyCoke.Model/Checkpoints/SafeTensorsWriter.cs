@@ -11,13 +11,14 @@ public sealed record SafeTensorsEntry(string Name, DType DType, long[] Shape, Re
 public static class SafeTensorsWriter
 {
     /// <summary>
-    /// Writes <paramref name="entries"/> to <paramref name="path"/> in ordinal name order, with optional string
-    /// metadata (e.g. {"format": "pt"}). The header is padded with spaces to a multiple of 8 bytes, as the reference
-    /// implementation does, so every tensor starts 8-byte aligned relative to the data section.
+    /// Writes <paramref name="entries"/> to <paramref name="path"/> with optional string metadata (e.g. {"format": "pt"}).
+    /// Tensors go in descending element size, then ordinal name order, and the header is padded with spaces to a
+    /// multiple of 8 bytes (as the reference implementation does): together these start every tensor at an address
+    /// aligned to its element size, deterministically.
     /// </summary>
     public static void Write(string path, IEnumerable<SafeTensorsEntry> entries, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var sorted = entries.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        var sorted = entries.OrderByDescending(e => e.DType.SizeOf()).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in sorted)
         {

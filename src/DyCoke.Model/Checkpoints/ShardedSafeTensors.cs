@@ -22,7 +22,7 @@ public sealed class ShardedSafeTensors : IDisposable
         _files = files;
         _fileOf = fileOf;
         Metadata = metadata;
-        Names = files.SelectMany(f => f.Names).ToArray();
+        Names = files.SelectMany(f => f.Names).Order(StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>The index file, or the single safetensors file.</summary>
