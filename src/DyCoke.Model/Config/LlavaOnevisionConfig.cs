@@ -174,8 +174,11 @@ public sealed record LlavaOnevisionConfig
         Require(t.HiddenAct == "silu", "text_config.hidden_act", $"'{t.HiddenAct}' is not supported (Qwen2 uses 'silu')");
         Require(v.HiddenSize > 0 && v.NumAttentionHeads > 0 && v.HiddenSize % v.NumAttentionHeads == 0,
             "vision_config.hidden_size", $"{v.HiddenSize} is not a positive multiple of num_attention_heads {v.NumAttentionHeads}");
-        Require(v.PatchSize > 0 && v.ImageSize > 0 && v.ImageSize % v.PatchSize == 0,
-            "vision_config.image_size", $"{v.ImageSize} is not a positive multiple of patch_size {v.PatchSize}");
+        // The patch conv has stride patch_size and no padding, so it drops a remainder: 384 / 14 gives 27 per side.
+        Require(v.PatchSize > 0 && v.ImageSize >= v.PatchSize,
+            "vision_config.image_size", $"{v.ImageSize} must be at least patch_size {v.PatchSize} (and both positive)");
+        Require(v.NumChannels > 0 && v.NumHiddenLayers > 0 && v.IntermediateSize > 0,
+            "vision_config", "num_channels, num_hidden_layers and intermediate_size must be positive");
         Require(v.HiddenAct == "gelu_pytorch_tanh", "vision_config.hidden_act", $"'{v.HiddenAct}' is not supported (SigLIP uses 'gelu_pytorch_tanh')");
         Require(c.ProjectorHiddenAct == "gelu", "projector_hidden_act", $"'{c.ProjectorHiddenAct}' is not supported (LLaVA-OneVision uses 'gelu')");
         Require(c.VisionFeatureSelectStrategy == "full", "vision_feature_select_strategy", $"'{c.VisionFeatureSelectStrategy}' is not supported for video ('full' keeps all patches)");
