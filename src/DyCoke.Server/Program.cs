@@ -1,2 +1,4 @@
-// PLACEHOLDER (skeleton): the CLI verb dispatcher is written by the demo-checkpoint work.
-return 0;
+// Entry point of dycoke-server: hands the command line to the verb dispatcher.
+using DyCoke.Server.Cli;
+
+return VerbDispatcher.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,56 @@
+// The verb dispatcher: anything but make-demo-model (and help) prints the usage, which says serve comes with #8, and exits 2.
+using DyCoke.Server.Cli;
+using Xunit;
+
+namespace DyCoke.Server.Tests.Cli;
+
+public sealed class VerbDispatcherTests
+{
+    [Theory]
+    [InlineData(new string[0], "no verb given")]
+    [InlineData(new[] { "serve" }, "server issue (#8)")]
+    [InlineData(new[] { "serve", "--model", "x" }, "server issue (#8)")]
+    [InlineData(new[] { "bench" }, "unknown verb 'bench'")]
+    [InlineData(new[] { "--make-demo-model" }, "unknown verb")]
+    public void Run_NotAnAvailableVerb_UsageListingVerbsAndExit2(string[] args, string expectedProblem)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = VerbDispatcher.Run(args, stdout, stderr);
+
+        Assert.Equal(VerbDispatcher.ExitUsage, code);
+        string text = stderr.ToString();
+        Assert.Contains(expectedProblem, text, StringComparison.Ordinal);
+        Assert.Contains("make-demo-model DIR [--tokenizer PATH] [--seed N]", text, StringComparison.Ordinal);
+        Assert.Contains("serve", text, StringComparison.Ordinal);
+        Assert.Contains("arrives with the server issue (#8)", text, StringComparison.Ordinal);
+        Assert.Equal("", stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("help")]
+    public void Run_Help_UsageOnStdoutExit0(string verb)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = VerbDispatcher.Run([verb], stdout, stderr);
+
+        Assert.Equal(VerbDispatcher.ExitOk, code);
+        Assert.Contains("make-demo-model", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", stderr.ToString());
+    }
+
+    [Fact]
+    public void Run_MakeDemoModelHelp_UsageOnStdoutExit0WithoutWriting()
+    {
+        var stdout = new StringWriter();
+
+        int code = VerbDispatcher.Run(["make-demo-model", "--help"], stdout, new StringWriter());
+
+        Assert.Equal(VerbDispatcher.ExitOk, code);
+        Assert.Contains("--tokenizer PATH", stdout.ToString(), StringComparison.Ordinal);
+    }
+}
