@@ -16,31 +16,55 @@ public sealed class DemoModelWriterTests
     public void Write_SameSeed_ByteIdenticalFiles()
     {
         using var temp = new TempDirectory();
-        DemoModelWriter.Write(temp.Sub("a"), new DemoModelOptions { Seed = 11 });
-        DemoModelWriter.Write(temp.Sub("b"), new DemoModelOptions { Seed = 11 });
+        DemoModelWriter.Write(temp.File("a"), new DemoModelOptions { Seed = 11 });
+        DemoModelWriter.Write(temp.File("b"), new DemoModelOptions { Seed = 11 });
 
-        var filesA = RelativeFiles(temp.Sub("a"));
+        var filesA = RelativeFiles(temp.File("a"));
         Assert.Equal(DemoModelWriter.FileNames.Order(StringComparer.Ordinal), filesA);
-        Assert.Equal(filesA, RelativeFiles(temp.Sub("b")));
+        Assert.Equal(filesA, RelativeFiles(temp.File("b")));
         foreach (string file in filesA)
-            Assert.True(File.ReadAllBytes(Path.Combine(temp.Sub("a"), file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(temp.Sub("b"), file))), $"{file} differs");
+            Assert.True(File.ReadAllBytes(Path.Combine(temp.File("a"), file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(temp.File("b"), file))), $"{file} differs");
+    }
+
+    [Fact]
+    public void Write_LoadsBackThroughCheckpointDirectory_WithEveryWeightValidAndTiedHead()
+    {
+        using var temp = new TempDirectory();
+        string dir = temp.File("demo");
+        DemoModelWriter.Write(dir, new DemoModelOptions { Seed = 5 });
+
+        using var checkpoint = CheckpointDirectory.Open(dir);
+        checkpoint.Validate();
+
+        Assert.Equal(WeightNaming.Legacy, checkpoint.Naming);
+        Assert.Empty(checkpoint.UnexpectedTensors);
+        Assert.Equal(384, checkpoint.Config.Vision.ImageSize);
+        Assert.Equal(196, checkpoint.Config.TokensPerFrame);
+        var head = checkpoint.GetLmHead();
+        var embed = checkpoint.GetTensor(WeightMap.TextPrefix + "embed_tokens.weight");
+        Assert.Equal(embed.Pointer, head.Pointer); // tied: the head is the embedding matrix itself, not a copy
+        Assert.Equal(DType.F16, head.DType);
+        // The loaded values are the written ones: compare one tensor against the independent header parser.
+        string path = Path.Combine(dir, "model.safetensors");
+        string name = WeightMap.TextLayer(0, "self_attn.q_proj.weight");
+        Assert.Equal(Values(path, SafeTensorsHeader.Read(path), name), checkpoint.GetTensor(name).ToFloatArray());
     }
 
     [Fact]
     public void Write_DifferentSeed_EveryTensorDiffersAndConfigIsTheSame()
     {
         using var temp = new TempDirectory();
-        DemoModelWriter.Write(temp.Sub("a"), new DemoModelOptions { Seed = 1 });
-        DemoModelWriter.Write(temp.Sub("b"), new DemoModelOptions { Seed = 2 });
+        DemoModelWriter.Write(temp.File("a"), new DemoModelOptions { Seed = 1 });
+        DemoModelWriter.Write(temp.File("b"), new DemoModelOptions { Seed = 2 });
 
-        string pathA = Path.Combine(temp.Sub("a"), "model.safetensors"), pathB = Path.Combine(temp.Sub("b"), "model.safetensors");
+        string pathA = Path.Combine(temp.File("a"), "model.safetensors"), pathB = Path.Combine(temp.File("b"), "model.safetensors");
         var a = SafeTensorsHeader.Read(pathA);
         var b = SafeTensorsHeader.Read(pathB);
         Assert.Equal(a.Tensors.Keys.Order(StringComparer.Ordinal), b.Tensors.Keys.Order(StringComparer.Ordinal));
         foreach (string name in a.Tensors.Keys)
             Assert.False(SafeTensorsHeader.TensorBytes(pathA, a, name).AsSpan().SequenceEqual(SafeTensorsHeader.TensorBytes(pathB, b, name)), $"{name} did not change with the seed");
         foreach (string file in (string[])["config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.json"])
-            Assert.Equal(File.ReadAllText(Path.Combine(temp.Sub("a"), file)), File.ReadAllText(Path.Combine(temp.Sub("b"), file)));
+            Assert.Equal(File.ReadAllText(Path.Combine(temp.File("a"), file)), File.ReadAllText(Path.Combine(temp.File("b"), file)));
     }
 
     [Fact]
@@ -174,12 +198,12 @@ public sealed class DemoModelWriterTests
     public void Write_IntoForeignNonEmptyDirectory_ThrowsAndLeavesItAlone()
     {
         using var temp = new TempDirectory();
-        File.WriteAllText(temp.Sub("config.json"), "{}");
+        File.WriteAllText(temp.File("config.json"), "{}");
 
         var e = Assert.Throws<IOException>(() => DemoModelWriter.Write(temp.Path, new DemoModelOptions()));
         Assert.Contains("not empty", e.Message, StringComparison.Ordinal);
-        Assert.Equal("{}", File.ReadAllText(temp.Sub("config.json")));
-        Assert.False(File.Exists(temp.Sub("model.safetensors")));
+        Assert.Equal("{}", File.ReadAllText(temp.File("config.json")));
+        Assert.False(File.Exists(temp.File("model.safetensors")));
     }
 
     [Fact]
@@ -187,12 +211,12 @@ public sealed class DemoModelWriterTests
     {
         using var temp = new TempDirectory();
         DemoModelWriter.Write(temp.Path, new DemoModelOptions { Seed = 5 });
-        byte[] before = File.ReadAllBytes(temp.Sub("model.safetensors"));
+        byte[] before = File.ReadAllBytes(temp.File("model.safetensors"));
 
         DemoModelWriter.Write(temp.Path, new DemoModelOptions { Seed = 6 });
 
-        Assert.False(before.AsSpan().SequenceEqual(File.ReadAllBytes(temp.Sub("model.safetensors"))));
-        Assert.Contains("| seed | 6 |", File.ReadAllText(temp.Sub("README.md")), StringComparison.Ordinal);
+        Assert.False(before.AsSpan().SequenceEqual(File.ReadAllBytes(temp.File("model.safetensors"))));
+        Assert.Contains("| seed | 6 |", File.ReadAllText(temp.File("README.md")), StringComparison.Ordinal);
     }
 
     private static List<string> RelativeFiles(string root) =>

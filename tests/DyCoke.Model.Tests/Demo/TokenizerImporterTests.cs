@@ -44,7 +44,7 @@ public sealed class TokenizerImporterTests
         var files = TokenizerImporter.Import(path);
 
         Assert.True(files.TokenizerJson.AsSpan().SequenceEqual(File.ReadAllBytes(path)));
-        Assert.True(files.TokenizerConfigJson.AsSpan().SequenceEqual(File.ReadAllBytes(temp.Sub("tokenizer_config.json"))));
+        Assert.True(files.TokenizerConfigJson.AsSpan().SequenceEqual(File.ReadAllBytes(temp.File("tokenizer_config.json"))));
         Assert.Equal(new SpecialTokenIds(1000, 1001, 1002, 1003, 1004), files.Ids);
     }
 
@@ -77,7 +77,7 @@ public sealed class TokenizerImporterTests
     {
         using var temp = new TempDirectory();
 
-        Assert.Throws<FileNotFoundException>(() => TokenizerImporter.Import(temp.Sub("nope.json")));
+        Assert.Throws<FileNotFoundException>(() => TokenizerImporter.Import(temp.File("nope.json")));
     }
 
     [Fact]
@@ -86,13 +86,13 @@ public sealed class TokenizerImporterTests
         using var temp = new TempDirectory();
         string path = WriteQwenLikeTokenizer(temp, withImageVideo: false, withConfig: true);
 
-        var summary = DemoModelWriter.Write(temp.Sub("model"), new DemoModelOptions { TokenizerPath = path });
+        var summary = DemoModelWriter.Write(temp.File("model"), new DemoModelOptions { TokenizerPath = path });
 
-        var config = LlavaOnevisionConfig.Load(Path.Combine(temp.Sub("model"), "config.json"));
+        var config = LlavaOnevisionConfig.Load(Path.Combine(temp.File("model"), "config.json"));
         Assert.Equal((1003, 1004), (config.ImageTokenIndex, config.VideoTokenIndex));
         Assert.Equal(1024, config.Text.VocabSize);
         Assert.Equal(summary.Config, config);
-        Assert.Contains("<video>", File.ReadAllText(Path.Combine(temp.Sub("model"), "tokenizer.json")), StringComparison.Ordinal);
+        Assert.Contains("<video>", File.ReadAllText(Path.Combine(temp.File("model"), "tokenizer.json")), StringComparison.Ordinal);
     }
 
     // A Qwen2-shaped tokenizer.json with 1000 vocabulary entries (ids 0..999) and ChatML tokens at 1000..1002.
@@ -109,10 +109,10 @@ public sealed class TokenizerImporterTests
             added.Add(new(1003, "<image>", true));
             added.Add(new(1004, "<video>", true));
         }
-        string path = temp.Sub("tokenizer.json");
+        string path = temp.File("tokenizer.json");
         File.WriteAllBytes(path, HfJson.WriteInOrder(DemoTokenizerBuilder.BuildTokenizerJson(padded, added)));
         if (withConfig)
-            File.WriteAllBytes(temp.Sub("tokenizer_config.json"), TokenizerConfigJson.Build(added, "{{ messages }}"));
+            File.WriteAllBytes(temp.File("tokenizer_config.json"), TokenizerConfigJson.Build(added, "{{ messages }}"));
         return path;
     }
 }
