@@ -34,9 +34,24 @@ public static class WeightMap
         (ImageNewline, "model.image_newline"),
     ];
 
+    public const string EmbedTokens = TextPrefix + "embed_tokens.weight";
+    public const string TextNorm = TextPrefix + "norm.weight";
+
     public static string VisionLayer(int layer, string suffix) => $"{VisionPrefix}encoder.layers.{layer}.{suffix}";
 
+    /// <summary>A tensor of the vision embeddings (<c>patch_embedding.weight</c>, <c>position_embedding.weight</c>, ...).</summary>
+    public static string VisionEmbeddings(string suffix) => $"{VisionPrefix}embeddings.{suffix}";
+
+    /// <summary>A projector tensor (<c>linear_1.weight</c>, ...).</summary>
+    public static string Projector(string suffix) => ProjectorPrefix + suffix;
+
     public static string TextLayer(int layer, string suffix) => $"{TextPrefix}layers.{layer}.{suffix}";
+
+    /// <summary>
+    /// The canonical name of the output projection [V, C]: <c>embed_tokens</c> when text_config ties the head (the 0.5B
+    /// checkpoint stores no head), otherwise the stored head.
+    /// </summary>
+    public static string OutputMatrix(Qwen2Config text) => text.TieWordEmbeddings ? EmbedTokens : LmHead;
 
     /// <summary>The canonical name for a checkpoint name in either scheme (legacy names pass through).</summary>
     public static string ToCanonical(string checkpointName)

@@ -1,0 +1,86 @@
+// Qwen2 self-attention (llava-onevision.md §6.2): q/k/v projections with bias, NeoX RoPE at absolute positions with K
+// stored (after RoPE) and V into the slot pools, GQA attention, o_proj without bias. Prefill attends causally over the
+// batch's fresh tokens; decode reads the cache through slot lists.
+using DyCoke.Model.Checkpoints;
+using DyCoke.Model.Config;
+using DyCoke.Tensors;
+
+namespace DyCoke.Model.Qwen2;
+
+/// <summary>What one layer's attention reads besides the hidden states: either a prefill or a decode step.</summary>
+/// <param name="Positions">I32 [T] absolute positions.</param>
+/// <param name="SlotMapping">I32 [T] cache slot of each token.</param>
+/// <param name="CuSeqLens">Prefill: I32 [B + 1] sequence boundaries; null in decode.</param>
+/// <param name="KvIndptr">Decode: I32 [B + 1] list boundaries; null in prefill.</param>
+/// <param name="KvIndices">Decode: I32 [nnz] slots attended to; null in prefill.</param>
+/// <param name="MeanProbs">Decode: F32 [nnz] mean-over-heads probabilities to fill (DyCoke's score), or null.</param>
+internal readonly record struct AttentionInputs(
+    Tensor Positions, Tensor SlotMapping, Tensor? CuSeqLens, Tensor? KvIndptr, Tensor? KvIndices, Tensor? MeanProbs)
+{
+    public bool IsPrefill => CuSeqLens is not null;
+
+    public static AttentionInputs Prefill(PrefillBatch batch) => new(batch.Positions, batch.SlotMapping, batch.CuSeqLens, null, null, null);
+
+    public static AttentionInputs Decode(DecodeBatch batch, Tensor kvIndptr, Tensor kvIndices, Tensor? meanProbs) =>
+        new(batch.Positions, batch.SlotMapping, null, kvIndptr, kvIndices, meanProbs);
+}
+
+/// <summary>HF <c>Qwen2Attention</c>. q/k/v stay three Linears: the mapped weights are separate tensors (see Qwen2Mlp).</summary>
+internal sealed class Qwen2Attention
+{
+    private readonly IBackend _backend;
+    private readonly Qwen2Config _config;
+    private readonly Tensor _qWeight; // [H·D, C]
+    private readonly Tensor _qBias; // [H·D]
+    private readonly Tensor _kWeight, _vWeight; // [Hkv·D, C]
+    private readonly Tensor _kBias, _vBias; // [Hkv·D]
+    private readonly Tensor _oWeight; // [C, H·D]
+    private readonly float _scale;
+    private readonly float _theta;
+
+    public Qwen2Attention(IBackend backend, Qwen2Config config, WeightLoader weights, int layerIndex)
+    {
+        _backend = backend;
+        _config = config;
+        Tensor W(string suffix) => weights.Weight(WeightMap.TextLayer(layerIndex, "self_attn." + suffix), Qwen2Model.Component);
+        _qWeight = W("q_proj.weight");
+        _qBias = W("q_proj.bias");
+        _kWeight = W("k_proj.weight");
+        _kBias = W("k_proj.bias");
+        _vWeight = W("v_proj.weight");
+        _vBias = W("v_proj.bias");
+        _oWeight = W("o_proj.weight");
+        _scale = (float)Math.Pow(config.HeadDim, -0.5);
+        _theta = (float)config.RopeTheta;
+    }
+
+    /// <summary>output [T, C] = o_proj(attention(h [T, C])); also writes the T tokens' K and V into the pools.</summary>
+    public void Forward(Tensor h, in AttentionInputs inputs, Tensor kCache, Tensor vCache, Tensor output)
+    {
+        var b = _backend;
+        long t = h.Shape[0];
+        int heads = _config.NumAttentionHeads, kvHeads = _config.NumKeyValueHeads, d = _config.HeadDim;
+        var qShape = new Shape(t, heads, d);
+        var kvShape = new Shape(t, kvHeads, d);
+
+        using var q = b.Allocate(h.DType, new Shape(t, heads * d)); // [T, H·D]
+        using var k = b.Allocate(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
+        using var v = b.Allocate(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
+        b.Linear(h, _qWeight, _qBias, q);
+        b.Linear(h, _kWeight, _kBias, k);
+        b.Linear(h, _vWeight, _vBias, v);
+
+        // Rotate q and k in place at their positions, then K (rotated) and V go to the tokens' slots.
+        var q3 = q.Reshape(qShape); // [T, H, D]
+        var k3 = k.Reshape(kvShape); // [T, Hkv, D]
+        var v3 = v.Reshape(kvShape); // [T, Hkv, D]
+        b.RopeAndStoreKv(q3, k3, v3, inputs.Positions, inputs.SlotMapping, kCache, vCache, _theta);
+
+        using var attention = b.Allocate(h.DType, qShape); // [T, H, D]
+        if (inputs.IsPrefill)
+            b.AttentionPrefill(q3, k3, v3, inputs.CuSeqLens!, causal: true, _scale, attention);
+        else
+            b.AttentionDecode(q3, kCache, vCache, inputs.KvIndptr!, inputs.KvIndices!, _scale, attention, inputs.MeanProbs);
+        b.Linear(attention.Reshape(new Shape(t, heads * d)), _oWeight, null, output);
+    }
+}

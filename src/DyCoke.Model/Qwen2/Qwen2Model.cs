@@ -1,0 +1,149 @@
+// The Qwen2 language model of LLaVA-OneVision: token embedding, decoder layers over the KV slot pools, final RMSNorm
+// and the head (tied to the embedding for 0.5B). Prefill of a variable-length batch and decode of a batch, both
+// returning each sequence's last-position logits in F32.
+using DyCoke.Model.Checkpoints;
+using DyCoke.Model.Config;
+using DyCoke.Tensors;
+
+namespace DyCoke.Model.Qwen2;
+
+/// <summary>
+/// Receives named intermediate activations during a prefill, for parity tests and debugging (llama.cpp's named
+/// callbacks): "layer_out" after each layer (layerIndex ≥ 0, [T, C]) and "final_norm_out" ([B, C], the normed last
+/// rows; layerIndex −1). The tensor is valid only during the call.
+/// </summary>
+public delegate void ActivationTap(string name, int layerIndex, Tensor value);
+
+/// <summary>HF <c>Qwen2ForCausalLM</c> over an <see cref="IBackend"/>.</summary>
+public sealed class Qwen2Model
+{
+    internal const string Component = "language";
+
+    private readonly IBackend _backend;
+    private readonly Tensor _embedTokens; // [V, C]
+    private readonly Qwen2DecoderLayer[] _layers;
+    private readonly Tensor _norm; // [C]
+    private readonly Tensor _lmHead; // [V, C], the embedding itself when tied
+
+    internal Qwen2Model(IBackend backend, Qwen2Config config, WeightLoader weights)
+    {
+        _backend = backend;
+        Config = config;
+        ActivationDType = weights.ActivationDType;
+        _embedTokens = weights.Weight(WeightMap.EmbedTokens, Component);
+        _layers = new Qwen2DecoderLayer[config.NumHiddenLayers];
+        for (int i = 0; i < _layers.Length; i++) _layers[i] = new Qwen2DecoderLayer(backend, config, weights, i);
+        _norm = weights.Weight(WeightMap.TextNorm, Component);
+        _lmHead = weights.Weight(WeightMap.OutputMatrix(config), Component);
+    }
+
+    public Qwen2Config Config { get; }
+
+    /// <summary>The dtype of hidden states and of the KV cache.</summary>
+    public DType ActivationDType { get; }
+
+    /// <summary>Allocates KV pools of <paramref name="numSlots"/> slots per layer for this model.</summary>
+    public KvCache CreateKvCache(int numSlots) => new(_backend, Config, numSlots, ActivationDType);
+
+    /// <summary>Token embeddings [T, C] (activation dtype, owned by the caller) for I32 ids [T] on the backend.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, V).</exception>
+    public Tensor Embed(Tensor ids)
+    {
+        var y = _backend.Allocate(ActivationDType, new Shape(ids.Shape[0], Config.HiddenSize)); // [T, C]
+        try
+        {
+            _backend.Embedding(ids, _embedTokens, y);
+            return y;
+        }
+        catch
+        {
+            y.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the batch's prompts through every layer, storing their K/V at <see cref="PrefillBatch.SlotMapping"/>, and
+    /// returns F32 [B, V] logits of each sequence's last token (caller owns). <paramref name="inputsEmbeds"/> [T, C] is
+    /// read, not modified.
+    /// </summary>
+    /// <exception cref="ArgumentException">inputsEmbeds does not match the batch or the model, or the cache does not
+    /// fit the model.</exception>
+    public Tensor Prefill(Tensor inputsEmbeds, PrefillBatch batch, KvCache cache, ActivationTap? tap = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputsEmbeds);
+        ArgumentNullException.ThrowIfNull(batch);
+        CheckCache(cache);
+        var expected = new Shape(batch.NumTokens, Config.HiddenSize);
+        if (inputsEmbeds.Shape != expected || inputsEmbeds.DType != ActivationDType)
+            throw new ArgumentException($"inputsEmbeds is {inputsEmbeds}, expected {ActivationDType} {expected} for this batch", nameof(inputsEmbeds));
+
+        var b = _backend;
+        using var x = b.Allocate(ActivationDType, expected); // [T, C] residual stream
+        b.Copy(inputsEmbeds, x);
+        var inputs = AttentionInputs.Prefill(batch);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            _layers[i].Forward(x, inputs, cache.Keys(i), cache.Values(i));
+            tap?.Invoke("layer_out", i, x);
+        }
+        // Only the last row of each sequence needs the final norm and the head.
+        using var last = b.Allocate(ActivationDType, new Shape(batch.NumSequences, Config.HiddenSize)); // [B, C]
+        b.GatherRows(x, batch.LastTokenRows, last);
+        return Head(last, tap);
+    }
+
+    /// <summary>
+    /// One decode step: each sequence's new token is embedded, its K/V stored at its slot, and every layer attends to
+    /// the slots <paramref name="kvLists"/> gives for it; at <see cref="IDecodeKvLists.ScoreLayer"/> the mean attention
+    /// probabilities go to <see cref="IDecodeKvLists.OnScores"/> before the next layer asks for its lists.
+    /// Returns F32 [B, V] logits (caller owns).
+    /// </summary>
+    /// <exception cref="ArgumentException">The cache does not fit the model, or a list tensor has the wrong shape
+    /// (the backend names it).</exception>
+    public Tensor Decode(DecodeBatch batch, KvCache cache, IDecodeKvLists kvLists)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(kvLists);
+        CheckCache(cache);
+        var b = _backend;
+        using var x = Embed(batch.TokenIds); // [B, C] residual stream
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            var (indptr, indices) = kvLists.ListsFor(i); // [B + 1], [nnz]
+            using var meanProbs = i == kvLists.ScoreLayer ? b.Allocate(DType.F32, indices.Shape) : null; // [nnz]
+            _layers[i].Forward(x, AttentionInputs.Decode(batch, indptr, indices, meanProbs), cache.Keys(i), cache.Values(i));
+            if (meanProbs is not null) kvLists.OnScores(meanProbs);
+        }
+        return Head(x, tap: null);
+    }
+
+    // logits [B, V] = RmsNorm(last [B, C]) · W_headᵀ, in F32 whatever the activation dtype (argmax reads F32).
+    private Tensor Head(Tensor last, ActivationTap? tap)
+    {
+        var b = _backend;
+        using var normed = b.Allocate(ActivationDType, last.Shape); // [B, C]
+        b.RmsNorm(last, _norm, Config.RmsNormEps, normed);
+        tap?.Invoke("final_norm_out", -1, normed);
+        var logits = b.Allocate(DType.F32, new Shape(last.Shape[0], Config.VocabSize)); // [B, V]
+        try
+        {
+            b.Linear(normed, _lmHead, null, logits);
+            return logits;
+        }
+        catch
+        {
+            logits.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckCache(KvCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (cache.NumLayers != _layers.Length || cache.NumKvHeads != Config.NumKeyValueHeads || cache.HeadDim != Config.HeadDim || cache.DType != ActivationDType)
+            throw new ArgumentException(
+                $"the cache has {cache.NumLayers} layers of [S, {cache.NumKvHeads}, {cache.HeadDim}] {cache.DType}, the model needs {_layers.Length} of [S, {Config.NumKeyValueHeads}, {Config.HeadDim}] {ActivationDType}",
+                nameof(cache));
+    }
+}
