@@ -1,2 +1,31 @@
-// PLACEHOLDER (skeleton): replaced by the GEMM benchmark.
-return 0;
+// DyCoke.Bench entry point: dispatches the first argument (a verb) to one benchmark. Each verb lives in its own file.
+using DyCoke.Bench;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine("usage: DyCoke.Bench <verb> [options]");
+    Console.WriteLine("verbs:");
+    Console.WriteLine("  gemm [--threads N] [--reps N] [--json PATH]   CPU Linear: managed kernel vs OpenBLAS vs PyTorch");
+    return args.Length == 0 ? 2 : 0;
+}
+
+string[] rest = args[1..];
+try
+{
+    return args[0] switch
+    {
+        "gemm" => GemmBench.Run(rest),
+        _ => Unknown(args[0]),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+static int Unknown(string verb)
+{
+    Console.Error.WriteLine($"unknown verb '{verb}' (try --help)");
+    return 2;
+}

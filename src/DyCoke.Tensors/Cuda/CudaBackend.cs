@@ -113,10 +113,14 @@ public sealed unsafe partial class CudaBackend : IBackend
             if (t is not null && t.Device != DeviceKind.Cuda) throw new ArgumentException($"{t} must be a CUDA tensor");
     }
 
+    /// <summary>Frees the device scratch attention keeps between calls (Ops/AttentionDecode.cs).</summary>
+    partial void DisposeAttentionScratch();
+
     public void Dispose()
     {
         Gpu.MakeCurrent();
         Gpu.Synchronize();
+        DisposeAttentionScratch();
         Cublas.Destroy(_cublas);
         _cublasWorkspace.Dispose();
         _kernels.Dispose();

@@ -15,8 +15,12 @@ public sealed record CompiledKernel(string SourceName, string Architecture, byte
 
 public static unsafe class NvrtcCompiler
 {
-    /// <summary>Compile options shared by every kernel; fast-math stays off so results track the CPU reference.</summary>
-    public static readonly string[] BaseOptions = ["-std=c++17", "-default-device", "-lineinfo"];
+    /// <summary>
+    /// Compile options shared by every kernel. Fast-math stays off so results track the CPU reference. No -lineinfo:
+    /// NVRTC 11.8 crashes (SIGSEGV) compiling for sm_90 with it when a kernel calls a function defined on its own
+    /// source line, which every macro-instantiated kernel does; profiler line mapping is not worth a crashing CI.
+    /// </summary>
+    public static readonly string[] BaseOptions = ["-std=c++17", "-default-device"];
 
     /// <summary>True when an NVRTC library loads on this host.</summary>
     public static bool IsAvailable(out string? detail) => CudaLibraryResolver.TryLoad(CudaLibraryResolver.Nvrtc, out detail);

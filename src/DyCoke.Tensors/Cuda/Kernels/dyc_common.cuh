@@ -83,3 +83,41 @@ __device__ __forceinline__ float dyc_block_max(float v, float* scratch)
     v = lane < warps ? scratch[lane] : -3.402823466e38f;
     return dyc_warp_max(v);
 }
+
+// Runtime-typed element load, for ops whose source dtype is a kernel argument rather than part of the kernel name
+// (Convert, Embedding, AddBias). The codes are the byte values of the C# DType enum.
+#define DYC_KIND_F32 0
+#define DYC_KIND_F16 1
+#define DYC_KIND_BF16 2
+#define DYC_KIND_I32 3
+#define DYC_KIND_I64 4
+
+// Integers convert with round-to-nearest-even (cvt.rn), as C# does; the kind is uniform across a launch, so the
+// switch never diverges.
+__device__ __forceinline__ float dyc_load_kind(const void* p, i64 i, int kind)
+{
+    switch (kind)
+    {
+        case DYC_KIND_F16: return dyc_f16_to_float(((const f16*)p)[i]);
+        case DYC_KIND_BF16: return dyc_bf16_to_float(((const bf16*)p)[i]);
+        case DYC_KIND_I32: return (float)((const i32*)p)[i];
+        case DYC_KIND_I64: return (float)((const i64*)p)[i];
+        default: return ((const float*)p)[i];
+    }
+}
+
+// A key that grows as the value shrinks, for "largest first, then lowest index" orders (TopK, ArgMax):
+// NaN -> 0 (ranks above +Inf, as torch.topk/argmax), +Inf next, ..., -Inf last; -0 and +0 map alike.
+// (rank << 32 | index) then orders (value descending, index ascending) as plain unsigned integers.
+__device__ __forceinline__ unsigned int dyc_descending_rank(float v)
+{
+    if (v != v) return 0u;
+    unsigned int bits = v == 0.0f ? 0u : __float_as_uint(v);
+    unsigned int ascending = (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+    return ~ascending;
+}
+
+__device__ __forceinline__ u64 dyc_descending_key(float v, int index)
+{
+    return ((u64)dyc_descending_rank(v) << 32) | (unsigned int)index;
+}

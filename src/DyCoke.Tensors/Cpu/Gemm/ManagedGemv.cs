@@ -1,0 +1,147 @@
+// The small-M path (decode: M = 1, or a few rows): y[m, n] = x[m, :]·W[n, :] (+ bias[n]) with W streamed once in its
+// stored dtype, no packing, so the loop is bound by memory bandwidth rather than by FLOPs.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace DyCoke.Tensors.Cpu.Gemm;
+
+/// <summary>
+/// Four W rows at a time, each dotted with every x row while those four rows are hot in L1 (4·K elements, a few KiB),
+/// so W comes from memory once whatever M is. Threads split N into contiguous row ranges.
+/// </summary>
+internal static unsafe class ManagedGemv
+{
+    /// <summary>Up to this many x rows the GEMV beats packing W for the blocked GEMM.</summary>
+    public const int MaxRows = 4;
+
+    private const int RowsPerStep = 4;
+
+    /// <summary>y[m, n] = Σ_k x[m, k]·W[n, k] (+ bias[n]); x [M, K], y [M, N] F32; bias F32 [N] or null.</summary>
+    public static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int threads)
+        where TW : unmanaged, IWeightElement
+    {
+        nint xx = (nint)x, ww = (nint)w, bb = (nint)bias, yy = (nint)y;
+        // Chunks of whole 4-row steps; 16 per thread so a thread slowed by another process does not stall the call.
+        int steps = (n + RowsPerStep - 1) / RowsPerStep;
+        int workers = (long)n * k < 262_144 ? 1 : threads;
+        if (workers == 1)
+        {
+            Rows<TW>(x, w, bias, y, m, n, k, 0, n);
+            return;
+        }
+        int chunks = Math.Min(steps, workers * 16);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, c =>
+        {
+            int n0 = (int)((long)steps * c / chunks) * RowsPerStep;
+            int n1 = Math.Min(n, (int)((long)steps * (c + 1) / chunks) * RowsPerStep);
+            Rows<TW>((float*)xx, (void*)ww, (float*)bb, (float*)yy, m, n, k, n0, n1);
+        });
+    }
+
+    private static void Rows<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int n0, int n1)
+        where TW : unmanaged, IWeightElement
+    {
+        nint rowBytes = (nint)k * TW.ElementSize;
+        int nr = n0;
+        for (; nr + RowsPerStep <= n1; nr += RowsPerStep)
+        {
+            byte* w0 = (byte*)w + nr * rowBytes; // [4, K]
+            for (int i = 0; i < m; i++)
+            {
+                float* xr = x + (nint)i * k; // [K]
+                Dot4<TW>(xr, w0, w0 + rowBytes, w0 + 2 * rowBytes, w0 + 3 * rowBytes, k, out float s0, out float s1, out float s2, out float s3);
+                float* yr = y + (nint)i * n + nr;
+                if (bias != null)
+                {
+                    s0 += bias[nr]; s1 += bias[nr + 1]; s2 += bias[nr + 2]; s3 += bias[nr + 3];
+                }
+                yr[0] = s0; yr[1] = s1; yr[2] = s2; yr[3] = s3;
+            }
+        }
+        for (; nr < n1; nr++)
+        {
+            byte* wr = (byte*)w + nr * rowBytes;
+            for (int i = 0; i < m; i++)
+            {
+                Dot4<TW>(x + (nint)i * k, wr, wr, wr, wr, k, out float s, out _, out _, out _);
+                y[(nint)i * n + nr] = bias != null ? s + bias[nr] : s;
+            }
+        }
+    }
+
+    /// <summary>s_r = x · W_r for four W rows (the same row may be passed more than once).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4<TW>(float* x, byte* r0, byte* r1, byte* r2, byte* r3, int k,
+        out float s0, out float s1, out float s2, out float s3) where TW : unmanaged, IWeightElement
+    {
+        nint i = 0;
+        s0 = s1 = s2 = s3 = 0f;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            // Two k-vectors per step: eight independent FMA chains hide the FMA latency.
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            for (; i + 32 <= k; i += 32)
+            {
+                Vector512<float> xv = Vector512.Load(x + i), xw = Vector512.Load(x + i + 16);
+                a0 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r0, i), a0);
+                a1 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r1, i), a1);
+                a2 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r2, i), a2);
+                a3 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r3, i), a3);
+                b0 = Avx512F.FusedMultiplyAdd(xw, TW.Load512(r0, i + 16), b0);
+                b1 = Avx512F.FusedMultiplyAdd(xw, TW.Load512(r1, i + 16), b1);
+                b2 = Avx512F.FusedMultiplyAdd(xw, TW.Load512(r2, i + 16), b2);
+                b3 = Avx512F.FusedMultiplyAdd(xw, TW.Load512(r3, i + 16), b3);
+            }
+            for (; i + 16 <= k; i += 16)
+            {
+                Vector512<float> xv = Vector512.Load(x + i);
+                a0 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r0, i), a0);
+                a1 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r1, i), a1);
+                a2 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r2, i), a2);
+                a3 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r3, i), a3);
+            }
+            s0 = Vector512.Sum(a0 + b0); s1 = Vector512.Sum(a1 + b1); s2 = Vector512.Sum(a2 + b2); s3 = Vector512.Sum(a3 + b3);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            for (; i + 16 <= k; i += 16)
+            {
+                Vector256<float> xv = Vector256.Load(x + i), xw = Vector256.Load(x + i + 8);
+                a0 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r0, i), a0);
+                a1 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r1, i), a1);
+                a2 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r2, i), a2);
+                a3 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r3, i), a3);
+                b0 = Vector256.MultiplyAddEstimate(xw, TW.Load256(r0, i + 8), b0);
+                b1 = Vector256.MultiplyAddEstimate(xw, TW.Load256(r1, i + 8), b1);
+                b2 = Vector256.MultiplyAddEstimate(xw, TW.Load256(r2, i + 8), b2);
+                b3 = Vector256.MultiplyAddEstimate(xw, TW.Load256(r3, i + 8), b3);
+            }
+            s0 = Vector256.Sum(a0 + b0); s1 = Vector256.Sum(a1 + b1); s2 = Vector256.Sum(a2 + b2); s3 = Vector256.Sum(a3 + b3);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i + 4 <= k; i += 4)
+            {
+                Vector128<float> xv = Vector128.Load(x + i);
+                a0 = Vector128.MultiplyAddEstimate(xv, TW.Load128(r0, i), a0);
+                a1 = Vector128.MultiplyAddEstimate(xv, TW.Load128(r1, i), a1);
+                a2 = Vector128.MultiplyAddEstimate(xv, TW.Load128(r2, i), a2);
+                a3 = Vector128.MultiplyAddEstimate(xv, TW.Load128(r3, i), a3);
+            }
+            s0 = Vector128.Sum(a0); s1 = Vector128.Sum(a1); s2 = Vector128.Sum(a2); s3 = Vector128.Sum(a3);
+        }
+        for (; i < k; i++)
+        {
+            float xi = x[i];
+            s0 += xi * TW.Load(r0, i);
+            s1 += xi * TW.Load(r1, i);
+            s2 += xi * TW.Load(r2, i);
+            s3 += xi * TW.Load(r3, i);
+        }
+    }
+}
