@@ -1,0 +1,174 @@
+// Self-consistency of the Qwen2 prefill and decode paths on the demo checkpoint (no reference needed): decode against
+// a longer prefill, batched against separate runs, slot addressing, and the DyCoke decode seam.
+using DyCoke.Model.Qwen2;
+using DyCoke.Tensors;
+using Xunit;
+
+namespace DyCoke.Model.Tests.Qwen2;
+
+public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoModelFixture>
+{
+    private const double Tolerance = 1e-4;
+
+    private Qwen2Model Lm => demo.Model.LanguageModel;
+
+    private IBackend Backend => demo.Backend;
+
+    [Fact]
+    public void Decode_AfterPrefill_EqualsLastRowOfLongerPrefill()
+    {
+        int[] ids = DemoModelFixture.TextIds(1, 20);
+        using var cache = Lm.CreateKvCache(32);
+        Prefill(cache, [ids[..19]], [Range(0, 19)]);
+        float[] decoded = Decode(cache, [ids[19]], [19], [19], [Range(0, 20)]);
+
+        using var longCache = Lm.CreateKvCache(32);
+        float[] prefilled = Prefill(longCache, [ids], [Range(0, 20)]);
+
+        ModelAssert.Close(prefilled, decoded, Tolerance, "decode vs prefill logits");
+    }
+
+    [Fact]
+    public void Prefill_TwoSequencesBatched_EqualsSeparatePrefillsAndCacheRows()
+    {
+        int[] a = DemoModelFixture.TextIds(2, 13), b = DemoModelFixture.TextIds(3, 7);
+        using var batched = Lm.CreateKvCache(128);
+        float[] both = Prefill(batched, [a, b], [Range(0, 13), Range(100, 7)]);
+
+        using var cacheA = Lm.CreateKvCache(16);
+        using var cacheB = Lm.CreateKvCache(16);
+        float[] alone = [.. Prefill(cacheA, [a], [Range(0, 13)]), .. Prefill(cacheB, [b], [Range(0, 7)])];
+
+        ModelAssert.Close(alone, both, Tolerance, "batched vs separate prefill logits");
+        for (int layer = 0; layer < Lm.Config.NumHiddenLayers; layer++)
+        {
+            ModelAssert.Close(Rows(cacheB.Keys(layer), 0, 7), Rows(batched.Keys(layer), 100, 7), Tolerance, $"layer {layer} K of sequence b");
+            ModelAssert.Close(Rows(cacheB.Values(layer), 0, 7), Rows(batched.Values(layer), 100, 7), Tolerance, $"layer {layer} V of sequence b");
+        }
+    }
+
+    [Fact]
+    public void Decode_BatchOfTwo_EqualsSeparateDecodes()
+    {
+        int[] a = DemoModelFixture.TextIds(4, 11), b = DemoModelFixture.TextIds(5, 5);
+        using var batched = Lm.CreateKvCache(64);
+        Prefill(batched, [a, b], [Range(0, 11), Range(32, 5)]);
+        float[] both = Decode(batched, [17, 23], [11, 5], [11, 37], [Range(0, 12), Range(32, 6)]);
+
+        using var cacheA = Lm.CreateKvCache(16);
+        Prefill(cacheA, [a], [Range(0, 11)]);
+        float[] aloneA = Decode(cacheA, [17], [11], [11], [Range(0, 12)]);
+        using var cacheB = Lm.CreateKvCache(16);
+        Prefill(cacheB, [b], [Range(0, 5)]);
+        float[] aloneB = Decode(cacheB, [23], [5], [5], [Range(0, 6)]);
+
+        ModelAssert.Close([.. aloneA, .. aloneB], both, Tolerance, "batched vs separate decode logits");
+    }
+
+    [Fact]
+    public void Decode_ShuffledNonContiguousSlots_SameLogitsAsContiguous()
+    {
+        int[] ids = DemoModelFixture.TextIds(6, 17);
+        using var contiguous = Lm.CreateKvCache(32);
+        Prefill(contiguous, [ids[..16]], [Range(0, 16)]);
+        float[] expected = Decode(contiguous, [ids[16]], [16], [16], [Range(0, 17)]);
+
+        // 17 distinct slots scattered over a 200-slot pool in random order; the list is read in yet another order.
+        var rng = new Random(7);
+        int[] slots = Enumerable.Range(0, 200).OrderBy(_ => rng.Next()).Take(17).ToArray();
+        using var scattered = Lm.CreateKvCache(200);
+        Prefill(scattered, [ids[..16]], [slots[..16]]);
+        int[] list = slots.OrderBy(_ => rng.Next()).ToArray();
+        float[] actual = Decode(scattered, [ids[16]], [16], [slots[16]], [list]);
+
+        ModelAssert.Close(expected, actual, Tolerance, "scattered vs contiguous slots");
+    }
+
+    [Fact]
+    public void Decode_ScoreLayer_HandsMeanProbsToOnScoresBeforeTheNextLayerAsksForLists()
+    {
+        int[] a = DemoModelFixture.TextIds(8, 9), b = DemoModelFixture.TextIds(9, 4);
+        using var cache = Lm.CreateKvCache(32);
+        Prefill(cache, [a, b], [Range(0, 9), Range(16, 4)]);
+        using var lists = new RecordingKvLists(Backend, [Range(0, 10), Range(16, 5)], scoreLayer: 2);
+        using var batch = DecodeBatch.Create(Backend, [1, 2], [9, 4], [9, 20]);
+        using var logits = Lm.Decode(batch, cache, lists);
+
+        Assert.Equal(["lists 0", "lists 1", "lists 2", "scores", "lists 3"], lists.Events);
+        Assert.NotNull(lists.Scores);
+        Assert.Equal(15, lists.Scores.Length); // nnz = 10 + 5
+        Assert.Equal(1.0, lists.Scores[..10].Sum(), 5);
+        Assert.Equal(1.0, lists.Scores[10..].Sum(), 5);
+        Assert.All(lists.Scores, p => Assert.InRange(p, 0f, 1f));
+    }
+
+    [Fact]
+    public void Prefill_EmbedsOfTheWrongLength_Throws()
+    {
+        using var cache = Lm.CreateKvCache(8);
+        using var batch = PrefillBatch.Create(Backend, [4], Range(0, 4), Range(0, 4));
+        using var embeds = Backend.Allocate(Lm.ActivationDType, new Shape(3, Lm.Config.HiddenSize)); // [3, C]
+        var e = Assert.Throws<ArgumentException>(() => Lm.Prefill(embeds, batch, cache));
+        Assert.Contains("inputsEmbeds", e.Message);
+    }
+
+    [Fact]
+    public void KvCache_Pools_HaveSlotHeadDimShapeAndCountedBytes()
+    {
+        using var cache = Lm.CreateKvCache(10);
+        var c = Lm.Config;
+        Assert.Equal(new Shape(10, c.NumKeyValueHeads, c.HeadDim), cache.Keys(c.NumHiddenLayers - 1).Shape);
+        Assert.Equal(new Shape(10, c.NumKeyValueHeads, c.HeadDim), cache.Values(0).Shape);
+        Assert.Equal(2L * c.NumHiddenLayers * 10 * c.NumKeyValueHeads * c.HeadDim * 4, cache.ByteCount);
+    }
+
+    private static int[] Range(int start, int count) => Enumerable.Range(start, count).ToArray();
+
+    private static float[] Rows(Tensor pool, int start, int count) => pool.Rows(start, count).ToFloatArray();
+
+    // Prefills the sequences (positions from 0) into the given slots; returns the [B, V] logits flattened.
+    private float[] Prefill(KvCache cache, int[][] sequences, int[][] slots)
+    {
+        int[] ids = sequences.SelectMany(s => s).ToArray();
+        int[] positions = sequences.SelectMany(s => Range(0, s.Length)).ToArray();
+        using var embeds = demo.Model.EmbedPrompt(ids, []); // [T, C]
+        using var batch = PrefillBatch.Create(Backend, sequences.Select(s => s.Length).ToArray(), positions, slots.SelectMany(s => s).ToArray());
+        using var logits = Lm.Prefill(embeds, batch, cache); // [B, V]
+        Assert.Equal(new Shape(sequences.Length, Lm.Config.VocabSize), logits.Shape);
+        return logits.ToFloatArray();
+    }
+
+    private float[] Decode(KvCache cache, int[] tokens, int[] positions, int[] slots, int[][] lists)
+    {
+        using var batch = DecodeBatch.Create(Backend, tokens, positions, slots);
+        using var kvLists = FullKvLists.Create(Backend, lists);
+        using var logits = Lm.Decode(batch, cache, kvLists); // [B, V]
+        return logits.ToFloatArray();
+    }
+
+    /// <summary>Full lists at every layer; records the order of the model's calls and the scores it hands over.</summary>
+    private sealed class RecordingKvLists(IBackend backend, int[][] lists, int scoreLayer) : IDecodeKvLists, IDisposable
+    {
+        private readonly FullKvLists _full = FullKvLists.Create(backend, lists);
+
+        public List<string> Events { get; } = [];
+
+        public float[]? Scores { get; private set; }
+
+        public int ScoreLayer => scoreLayer;
+
+        public (Tensor Indptr, Tensor Indices) ListsFor(int layerIndex)
+        {
+            Events.Add($"lists {layerIndex}");
+            return _full.ListsFor(layerIndex);
+        }
+
+        public void OnScores(Tensor meanProbs)
+        {
+            Events.Add("scores");
+            Scores = meanProbs.ToFloatArray();
+        }
+
+        public void Dispose() => _full.Dispose();
+    }
+}
