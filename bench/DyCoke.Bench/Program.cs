@@ -6,6 +6,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("usage: DyCoke.Bench <verb> [options]");
     Console.WriteLine("verbs:");
     Console.WriteLine("  gemm [--threads N] [--reps N] [--json PATH]   CPU Linear: managed kernel vs OpenBLAS vs PyTorch");
+    Console.WriteLine("  selftest                                      every op on CUDA vs the CPU backend (exit 3: no GPU)");
+    Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -15,6 +17,8 @@ try
     return args[0] switch
     {
         "gemm" => GemmBench.Run(rest),
+        "selftest" => SelfTestVerb.Run(Console.Out),
+        "gpu" => GpuBench.Run(Console.Out),
         _ => Unknown(args[0]),
     };
 }
