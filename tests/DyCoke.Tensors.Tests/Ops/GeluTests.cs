@@ -41,6 +41,21 @@ public class GeluTests
     }
 
     [Theory]
+    [InlineData(-1.4f, 1.4f)] // every |x/√2| < 1: only the polynomial piece
+    [InlineData(1.42f, 12f)] // only the erfc piece
+    [InlineData(-12f, -1.42f)]
+    public void Gelu_ErfInputsWithinOnePiece_MatchesDoubleReference(float lo, float hi)
+    {
+        using var backend = new CpuBackend();
+        using var x = TestTensors.Random(11, new Shape(1027), lo, hi);
+        using var y = Tensor.Cpu(DType.F32, x.Shape);
+        backend.Gelu(x, GeluApproximation.Erf, y);
+        var expected = x.ToFloatArray().Select(v => (float)ReferenceMath.GeluErf(v)).ToArray();
+        var (atol, rtol) = Tolerance(GeluApproximation.Erf);
+        TestTensors.AssertClose(expected, y.Span<float>(), atol, rtol, "gelu erf");
+    }
+
+    [Theory]
     [InlineData(GeluApproximation.Erf)]
     [InlineData(GeluApproximation.Tanh)]
     public void Gelu_InPlaceOnMatrix_EqualsOutOfPlace(GeluApproximation approximation)

@@ -1,8 +1,8 @@
 // The error function and the standard normal CDF in double precision, scalar and vectorized, for exact-form GELU.
 // .NET has no Math.Erf. Coefficients: our own least-squares Chebyshev-node fits, made and checked by
 // tools/reference/fit_erf_coefficients.py (max |error| 3.1e-11 against mpmath on a dense grid).
-using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace DyCoke.Tensors.Cpu;
 
@@ -64,24 +64,63 @@ internal static class ErrorFunction
         return z < 0 ? 0.5 * erfc : 1.0 - 0.5 * erfc;
     }
 
-    /// <summary>Φ(x) lane-wise; same formulas as the scalar <see cref="NormalCdf(double)"/> (up to FMA contraction).</summary>
+    /// <summary>
+    /// Φ(x) lane-wise; same formulas as the scalar <see cref="NormalCdf(double)"/> (up to FMA contraction). Written for
+    /// Vector256 rather than Vector&lt;T&gt;: Vector.Exp on Vector&lt;double&gt; measured ~3.5× slower than Vector256.Exp.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<double> NormalCdf(Vector<double> x)
+    public static Vector256<double> NormalCdf(Vector256<double> x)
     {
         var z = x * InvSqrt2;
-        var t = Vector.Abs(z);
+        var t = Vector256.Abs(z);
+        // Lanes cannot branch, so a mixed vector evaluates both pieces and blends; most activations fall in one piece.
+        if (Vector256.LessThanAll(t, Vector256<double>.One))
+            return SmallCdf(z);
+        var large = LargeCdf(z, t);
+        if (Vector256.GreaterThanOrEqualAll(t, Vector256<double>.One))
+            return large;
+        return Vector256.ConditionalSelect(Vector256.LessThan(t, Vector256<double>.One), SmallCdf(z), large);
+    }
+
+    // ½ + ½·z·A(z²), for |z| < 1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> SmallCdf(Vector256<double> z)
+    {
         var u = z * z;
+        var a = Vector256.Create(A8);
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A7));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A6));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A5));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A4));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A3));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A2));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A1));
+        a = Vector256.MultiplyAddEstimate(a, u, Vector256.Create(A0));
+        var half = Vector256.Create(0.5);
+        return Vector256.MultiplyAddEstimate(a * z, half, half);
+    }
 
-        // Both pieces are evaluated and blended: a branch per lane is not possible.
-        var small = Vector.MultiplyAddEstimate(Horner(u, A0, A1, A2, A3, A4, A5, A6, A7, A8) * z, new Vector<double>(0.5), new Vector<double>(0.5));
-
-        var s = Vector<double>.One / Vector.Max(t, new Vector<double>(1.0));
-        s = Vector.Max(s, new Vector<double>(1.0 / LargeCutoff));
-        var tail = Vector.Exp(-u) * HornerTail(s); // erfc(|z|)
-        var halfTail = tail * 0.5;
-        var large = Vector.ConditionalSelect(Vector.LessThan(z, Vector<double>.Zero), halfTail, Vector<double>.One - halfTail);
-
-        return Vector.ConditionalSelect(Vector.LessThan(t, Vector<double>.One), small, large);
+    // ½·erfc(|z|) for z < 0, 1 − ½·erfc(|z|) otherwise, for |z| ≥ 1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<double> LargeCdf(Vector256<double> z, Vector256<double> t)
+    {
+        var s = Vector256<double>.One / Vector256.Max(t, Vector256<double>.One);
+        s = Vector256.Max(s, Vector256.Create(1.0 / LargeCutoff));
+        var b = Vector256.Create(B12);
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B11));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B10));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B9));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B8));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B7));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B6));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B5));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B4));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B3));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B2));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B1));
+        b = Vector256.MultiplyAddEstimate(b, s, Vector256.Create(B0));
+        var halfTail = Vector256.Exp(-(z * z)) * b * 0.5;
+        return Vector256.ConditionalSelect(Vector256.LessThan(z, Vector256<double>.Zero), halfTail, Vector256<double>.One - halfTail);
     }
 
     // erfc(t) for t ≥ 1.
@@ -100,37 +139,5 @@ internal static class ErrorFunction
         a = a * u + A7; a = a * u + A6; a = a * u + A5; a = a * u + A4;
         a = a * u + A3; a = a * u + A2; a = a * u + A1; a = a * u + A0;
         return a;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> Horner(Vector<double> u, double c0, double c1, double c2, double c3, double c4, double c5, double c6, double c7, double c8)
-    {
-        var a = new Vector<double>(c8);
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c7));
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c6));
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c5));
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c4));
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c3));
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c2));
-        a = Vector.MultiplyAddEstimate(a, u, new Vector<double>(c1));
-        return Vector.MultiplyAddEstimate(a, u, new Vector<double>(c0));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<double> HornerTail(Vector<double> s)
-    {
-        var b = new Vector<double>(B12);
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B11));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B10));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B9));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B8));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B7));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B6));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B5));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B4));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B3));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B2));
-        b = Vector.MultiplyAddEstimate(b, s, new Vector<double>(B1));
-        return Vector.MultiplyAddEstimate(b, s, new Vector<double>(B0));
     }
 }

@@ -1,7 +1,7 @@
 // GELU, exact (erf) form for the LLaVA projector and tanh form for SigLIP, over F32 activations.
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace DyCoke.Tensors.Cpu;
 
@@ -47,17 +47,17 @@ public sealed partial class CpuBackend
     private static void GeluErf(ReadOnlySpan<float> x, Span<float> y)
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated)
         {
             // Widen to double lanes: float evaluation of erf cannot meet 1e-7 absolute error near |erf| = 1.
-            var xv = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var yv = MemoryMarshal.Cast<float, Vector<float>>(y);
-            for (int v = 0; v < xv.Length; v++)
+            ref float src = ref MemoryMarshal.GetReference(x);
+            ref float dst = ref MemoryMarshal.GetReference(y);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                Vector.Widen(xv[v], out Vector<double> lower, out Vector<double> upper);
-                yv[v] = Vector.Narrow(lower * ErrorFunction.NormalCdf(lower), upper * ErrorFunction.NormalCdf(upper));
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref src, (nuint)i));
+                Vector256.Narrow(lower * ErrorFunction.NormalCdf(lower), upper * ErrorFunction.NormalCdf(upper))
+                    .StoreUnsafe(ref dst, (nuint)i);
             }
-            i = xv.Length * Vector<float>.Count;
         }
         for (; i < x.Length; i++)
         {
