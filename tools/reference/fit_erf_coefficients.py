@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Fits the polynomial coefficients used by src/DyCoke.Tensors/Cpu/Ops/Erf.cs.
+"""Fits the polynomial coefficients used by src/DyCoke.Tensors/Cpu/Ops/ErrorFunction.cs.
 
 Two pieces, both least-squares fits on Chebyshev nodes in 40-digit arithmetic (mpmath), monomial basis:
   |x| < 1:      erf(x) = x * A(x^2)                       A of degree 8 in u = x^2 on [0, 1]

@@ -22,7 +22,9 @@ public class ConvertTests
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
+    [InlineData(7)]
     [InlineData(17)]
+    [InlineData(33)]
     [InlineData(257)]
     [InlineData(200_003)] // several parallel chunks
     public void Convert_EveryFloatPair_EqualsScalarConversions(int n)

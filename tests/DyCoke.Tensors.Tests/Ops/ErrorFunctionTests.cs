@@ -5,7 +5,7 @@ using Xunit;
 
 namespace DyCoke.Tensors.Tests;
 
-public class ErfTests
+public class ErrorFunctionTests
 {
     [Fact]
     public void Erf_DenseGridOverBothPieces_WithinOneE10OfSeries()
