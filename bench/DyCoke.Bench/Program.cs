@@ -18,7 +18,7 @@ try
     return args[0] switch
     {
         "gemm" => GemmBench.Run(rest),
-        "selftest" => SelfTestVerb.Run(Console.Out),
+        "selftest" => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(Console.Out),
         "gpu" => GpuBench.Run(Console.Out),
         "kernels" => KernelsVerb.Run(rest, Console.Out),
         _ => Unknown(args[0]),
