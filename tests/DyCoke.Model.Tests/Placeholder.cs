@@ -1,2 +1,0 @@
-// PLACEHOLDER (skeleton): removed once real tests exist.
-namespace DyCoke.Model.Tests;
