@@ -18,6 +18,7 @@ internal sealed class BytePairEncoder
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabulary;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    private int _cacheCount; // ConcurrentDictionary.Count takes every lock, far too slow to ask per chunk
 
     private readonly record struct MergeRule(int Rank, int Id);
 
@@ -33,7 +34,7 @@ internal sealed class BytePairEncoder
             if (!vocabulary.TryGetValue(ByteLevelAlphabet.ToChar((byte)b).ToString(), out _byteToId[b]))
                 throw new ArgumentException($"the vocabulary has no token for byte 0x{b:X2}", nameof(vocabulary));
         }
-        _merges = new Dictionary<long, MergeRule>(merges.Count);
+        _merges = new Dictionary<long, MergeRule>(merges.Count, PairKeyComparer.Instance);
         for (int rank = 0; rank < merges.Count; rank++)
         {
             var (left, right, merged) = merges[rank];
@@ -59,7 +60,8 @@ internal sealed class BytePairEncoder
         {
             bytes = bytes[..Encoding.UTF8.GetBytes(chunk, bytes)];
             int[] ids = _ignoreMerges && TryWholeToken(bytes, out int whole) ? [whole] : Merge(bytes);
-            if (chunk.Length <= MaxCachedChunkLength && _cache.Count < MaxCacheEntries) _cacheLookup.TryAdd(chunk, ids);
+            if (chunk.Length <= MaxCachedChunkLength && Volatile.Read(ref _cacheCount) < MaxCacheEntries && _cacheLookup.TryAdd(chunk, ids))
+                Interlocked.Increment(ref _cacheCount);
             output.AddRange(ids);
         }
         finally

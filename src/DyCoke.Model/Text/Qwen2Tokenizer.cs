@@ -158,17 +158,32 @@ public sealed class Qwen2Tokenizer
 
     private static string ReplaceLoneSurrogates(string text)
     {
-        int firstSurrogate = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
-        if (firstSurrogate < 0) return text;
-        var sb = new StringBuilder(text.Length);
-        sb.Append(text, 0, firstSurrogate);
-        for (int i = firstSurrogate; i < text.Length; i++)
+        ReadOnlySpan<char> span = text;
+        int i = span.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (i >= 0 && i < span.Length)
         {
-            char c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
-            else sb.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
+            if (!char.IsHighSurrogate(span[i]) || i + 1 == span.Length || !char.IsLowSurrogate(span[i + 1])) break;
+            i += 2;
+            int next = span[i..].IndexOfAnyInRange('\uD800', '\uDFFF');
+            i = next < 0 ? -1 : i + next;
         }
-        return sb.ToString();
+        if (i < 0 || i >= span.Length) return text; // only well-formed pairs
+        return string.Create(text.Length, text, static (dst, src) =>
+        {
+            for (int k = 0; k < src.Length; k++)
+            {
+                char c = src[k];
+                if (char.IsHighSurrogate(c) && k + 1 < src.Length && char.IsLowSurrogate(src[k + 1]))
+                {
+                    dst[k] = c;
+                    dst[++k] = src[k];
+                }
+                else
+                {
+                    dst[k] = char.IsSurrogate(c) ? '\uFFFD' : c;
+                }
+            }
+        });
     }
 
     private static (int[] Offsets, byte[] Bytes) BuildTokenBytes(string?[] tokens)

@@ -61,14 +61,23 @@ internal static class UnicodeNormalization
             foreach (Rune rune in text.EnumerateRunes()) n = Decompose(rune.Value, buffer, n);
             SortCombiningMarks(buffer.AsSpan(0, n));
             n = Compose(buffer.AsSpan(0, n));
-            var sb = new StringBuilder(n + 8);
-            for (int i = 0; i < n; i++) sb.Append(new Rune(buffer[i]).ToString());
-            return sb.ToString();
+            return string.Create(Utf16Length(buffer.AsSpan(0, n)), (buffer, n), static (dst, state) =>
+            {
+                int written = 0;
+                for (int i = 0; i < state.n; i++) written += new Rune(state.buffer[i]).EncodeToUtf16(dst[written..]);
+            });
         }
         finally
         {
             ArrayPool<int>.Shared.Return(buffer);
         }
+    }
+
+    private static int Utf16Length(ReadOnlySpan<int> cps)
+    {
+        int length = 0;
+        foreach (int cp in cps) length += cp >= 0x10000 ? 2 : 1;
+        return length;
     }
 
     private static int Decompose(int cp, int[] buffer, int n)
@@ -160,7 +169,7 @@ internal static class UnicodeNormalization
     private static Dictionary<long, int> BuildCompositions()
     {
         var excluded = new HashSet<int>(UnicodeNormalizationData.CompositionExclusions.ToArray());
-        var map = new Dictionary<long, int>();
+        var map = new Dictionary<long, int>(PairKeyComparer.Instance);
         foreach (var (cp, (first, second)) in s_decomposition)
         {
             if (second != 0 && !excluded.Contains(cp)) map[Pack(first, second)] = cp;

@@ -73,6 +73,20 @@ public sealed class Qwen2TokenizerReferenceTests
         Assert.True(checkedCases >= 100);
     }
 
+    [Fact]
+    public void Encode_ManyThreadsAtOnce_GivesTheSameIds()
+    {
+        var tokenizer = ReferenceTokenizers.Qwen;
+        var entries = Fixture.GetProperty("cases").EnumerateArray().Take(400).Select(e => (Text: Text(e), Ids: Ids(e.GetProperty("ids")))).ToArray();
+        var mismatches = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 8 * entries.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var (text, ids) = entries[i % entries.Length];
+            if (!ids.AsSpan().SequenceEqual(tokenizer.Encode(text))) mismatches.Add(Describe(text));
+        });
+        Assert.Empty(mismatches);
+    }
+
     private static string Text(JsonElement entry)
     {
         if (entry.TryGetProperty("text", out var text)) return text.GetString()!;

@@ -124,12 +124,12 @@ export function randomStrings(seed, count) {
   return out;
 }
 
-/** Documents for the benchmark: mixed text of about `totalChars` UTF-16 units in all, without lone surrogates. */
-export function benchmarkDocuments(seed, totalChars) {
+/** Documents for the benchmark: mixed text of at least `totalBytes` UTF-8 bytes in all, without lone surrogates. */
+export function benchmarkDocuments(seed, totalBytes) {
   const r = rng(seed);
   const docs = [];
   let size = 0;
-  while (size < totalChars) {
+  while (size < totalBytes) {
     const kind = r();
     const length = 500 + Math.floor(r() * 8000);
     let doc;
@@ -138,7 +138,7 @@ export function benchmarkDocuments(seed, totalChars) {
     else if (kind < 0.80) doc = Array.from({ length: Math.ceil(length / 4) }, () => pick(r, [...codeFragments, ...englishWords, ...whitespace])).join(r() < 0.5 ? ' ' : '');
     else doc = randomScriptRun(r, length);
     docs.push(doc);
-    size += doc.length;
+    size += Buffer.byteLength(doc, 'utf8');
   }
   return docs;
 }
