@@ -41,14 +41,16 @@ public sealed class PromptBuilderTests
     [Fact]
     public void Build_TextContainingPlaceholder_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => Builder().Build([ChatMessage.FromText(ChatRole.User, "look: <video>")]));
+        var builder = Builder();
+        var e = Assert.Throws<ArgumentException>(() => builder.Build([ChatMessage.FromText(ChatRole.User, "look: <video>")]));
         Assert.Contains("<video>", e.Message);
     }
 
     [Fact]
     public void Constructor_TokenizerWithoutVideoToken_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => new PromptBuilder(ReferenceTokenizers.Qwen, ChatTemplate.LlavaOnevision));
+        var qwen = ReferenceTokenizers.Qwen;
+        var e = Assert.Throws<ArgumentException>(() => new PromptBuilder(qwen, ChatTemplate.LlavaOnevision));
         Assert.Contains("<video>", e.Message);
     }
 }

@@ -76,6 +76,20 @@ public sealed class Qwen2TokenizerTests
         Assert.Equal([a, bc], tokenizer.Encode("abc"));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Encode_IgnoreMerges_TakesAWholeVocabularyEntryOnlyWhenSet(bool ignoreMerges)
+    {
+        // "abc" is in the vocabulary but no merge builds it: only ignore_merges may emit it.
+        var json = TinyTokenizerJson([], extraVocab: ["abc"]);
+        json["model"]!["ignore_merges"] = ignoreMerges;
+        var tokenizer = Qwen2Tokenizer.Load(Write(json));
+        Assert.True(tokenizer.TryGetId("abc", out int abc));
+        int[] expected = ignoreMerges ? [abc] : [.. "abc".Select(c => (int)c)]; // byte b has id b here
+        Assert.Equal(expected, tokenizer.Encode("abc"));
+    }
+
     [Fact]
     public void Load_StringAndArrayMerges_EncodeIdentically()
     {
