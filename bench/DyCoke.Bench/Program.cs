@@ -6,6 +6,9 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("usage: DyCoke.Bench <verb> [options]");
     Console.WriteLine("verbs:");
     Console.WriteLine("  gemm [--threads N] [--reps N] [--json PATH]   CPU Linear: managed kernel vs OpenBLAS vs PyTorch");
+    Console.WriteLine("  selftest                                      every op on CUDA vs the CPU backend (exit 3: no GPU)");
+    Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
+    Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -15,6 +18,9 @@ try
     return args[0] switch
     {
         "gemm" => GemmBench.Run(rest),
+        "selftest" => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(Console.Out),
+        "gpu" => GpuBench.Run(Console.Out),
+        "kernels" => KernelsVerb.Run(rest, Console.Out),
         _ => Unknown(args[0]),
     };
 }

@@ -1,4 +1,5 @@
 // Shared helpers for op tests: seeded random tensors and closeness assertions that report the worst element.
+using System.Text.Json;
 using DyCoke.Tensors;
 using Xunit;
 
@@ -61,4 +62,35 @@ internal static unsafe class TestTensors
             Assert.Fail($"{what} element {worst}: expected {expected[worst]}, got {actual[worst]} (|diff| {Math.Abs(actual[worst] - expected[worst]):g4} > atol {atol:g3} + rtol {rtol:g3}); max |diff| {maxDiff:g4}");
         return maxDiff;
     }
+
+    /// <summary>The root of a JSON fixture copied from tests/fixtures to the test output folder.</summary>
+    public static JsonElement LoadFixture(string fileName)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, "fixtures", fileName);
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A JSON array of numbers (or the strings "inf", "-inf", "nan") as floats.</summary>
+    public static float[] Floats(JsonElement array)
+    {
+        var result = new float[array.GetArrayLength()];
+        int i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            result[i++] = item.ValueKind == JsonValueKind.String
+                ? item.GetString() switch
+                {
+                    "inf" => float.PositiveInfinity,
+                    "-inf" => float.NegativeInfinity,
+                    "nan" => float.NaN,
+                    var other => throw new FormatException($"unexpected fixture value {other}"),
+                }
+                : (float)item.GetDouble();
+        }
+        return result;
+    }
+
+    /// <summary>A JSON array of integers as a Shape.</summary>
+    public static Shape ShapeOf(JsonElement array) => new(array.EnumerateArray().Select(e => e.GetInt64()).ToArray());
 }

@@ -1,5 +1,5 @@
 // The executable's verbs: picks the command for args[0] and owns the usage text and exit codes.
-// Only make-demo-model exists today; `serve` comes with the server issue (#8).
+// make-demo-model and selftest exist today; `serve` comes with the server issue (#8).
 namespace DyCoke.Server.Cli;
 
 internal static class VerbDispatcher
@@ -19,10 +19,14 @@ internal static class VerbDispatcher
                                  tokenizer; <image> and <video> are added if it lacks them
               --seed N           seed of the random weights, an integer from 0 to 18446744073709551615 (default 0)
 
+          selftest
+              On a GPU host: run every compute op on CUDA and on the CPU with the same random inputs (F32, F16,
+              BF16) and print max error, NMSE and tolerance per op. Exit 0 all passed, 1 a failure, 3 no GPU.
+
           serve
               Not available yet: the OpenAI-compatible server arrives with the server issue (#8).
 
-        Exit codes: 0 success, 1 failure, 2 bad usage.
+        Exit codes: 0 success, 1 failure, 2 bad usage, 3 no GPU (selftest).
         """;
 
     /// <summary>Runs the verb named by <paramref name="args"/>[0] and returns the process exit code.</summary>
@@ -36,6 +40,8 @@ internal static class VerbDispatcher
         {
             MakeDemoModelCommand.Verb => MakeDemoModelCommand.Run(rest, stdout, stderr),
             "-h" or "--help" or "help" => PrintHelp(stdout),
+            "selftest" when rest.Length == 0 => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(stdout),
+            "selftest" => Usage(stderr, "selftest takes no arguments"),
             "serve" => Usage(stderr, "'serve' is not available yet; it arrives with the server issue (#8)"),
             _ => Usage(stderr, $"unknown verb '{verb}'"),
         };

@@ -1,4 +1,4 @@
-// The verb dispatcher: anything but make-demo-model (and help) prints the usage, which says serve comes with #8, and exits 2.
+// The verb dispatcher: anything but make-demo-model, selftest and help prints the usage, which says serve comes with #8, and exits 2.
 using DyCoke.Server.Cli;
 using Xunit;
 
@@ -12,6 +12,7 @@ public sealed class VerbDispatcherTests
     [InlineData(new[] { "serve", "--model", "x" }, "server issue (#8)")]
     [InlineData(new[] { "bench" }, "unknown verb 'bench'")]
     [InlineData(new[] { "--make-demo-model" }, "unknown verb")]
+    [InlineData(new[] { "selftest", "--fast" }, "selftest takes no arguments")]
     public void Run_NotAnAvailableVerb_UsageListingVerbsAndExit2(string[] args, string expectedProblem)
     {
         var stdout = new StringWriter();
@@ -41,6 +42,18 @@ public sealed class VerbDispatcherTests
         Assert.Equal(VerbDispatcher.ExitOk, code);
         Assert.Contains("make-demo-model", stdout.ToString(), StringComparison.Ordinal);
         Assert.Equal("", stderr.ToString());
+    }
+
+    [Fact]
+    public void Run_SelftestWithoutGpu_SaysWhyAndExits3()
+    {
+        var stdout = new StringWriter();
+
+        int code = VerbDispatcher.Run(["selftest"], stdout, new StringWriter());
+
+        // On a GPU host the same call runs the comparison table instead (exit 0 or 1).
+        Assert.SkipWhen(code != DyCoke.Tensors.Diagnostics.CudaSelfTest.ExitNoGpu, "a GPU is present: covered by the GPU check");
+        Assert.Contains("no GPU to test", stdout.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,9 +1,72 @@
-// PLACEHOLDER (skeleton): replaced by the real implementation of RmsNorm.
+// RMSNorm over the last dimension (Qwen2), alone and fused with the residual add that precedes it in every layer.
+using System.Numerics.Tensors;
+
 namespace DyCoke.Tensors.Cpu;
 
 public sealed partial class CpuBackend
 {
-    public void RmsNorm(Tensor x, Tensor weight, float eps, Tensor y) => throw new NotImplementedException("PLACEHOLDER: RmsNorm");
+    /// <summary>
+    /// y = x / sqrt(mean(x²) + eps) · w over the last dim, as HF Qwen2RMSNorm: normalise, then scale by w
+    /// (the mean of squares is accumulated in double).
+    /// x, y F32 of equal shape [R, C] (any leading dims fold into R; y may alias x); w [C] F32/F16/BF16.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad device, dtype or shape.</exception>
+    public unsafe void RmsNorm(Tensor x, Tensor weight, float eps, Tensor y)
+    {
+        CheckRmsNormArguments(x, weight, y);
+        using var w = new F32Parameter(weight); // [C]
+        RmsNormRows(x.Pointer, 0, w, eps, y.Pointer, x.Shape.Rows);
+    }
 
-    public void AddRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor y) => throw new NotImplementedException("PLACEHOLDER: RmsNorm");
+    /// <summary>
+    /// residual ← residual + x, then y = RmsNorm(residual) (see <see cref="RmsNorm"/>). x, residual, y F32 [R, C];
+    /// y may alias x but not residual.
+    /// </summary>
+    /// <exception cref="ArgumentException">Bad device, dtype or shape, or y is residual.</exception>
+    public unsafe void AddRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor y)
+    {
+        CheckRmsNormArguments(x, weight, y);
+        TensorCheck.OnDevice(residual, DeviceKind.Cpu, nameof(residual));
+        TensorCheck.Is(residual, DType.F32, nameof(residual));
+        TensorCheck.SameShape(x, residual, nameof(x), nameof(residual));
+        if (y.Pointer == residual.Pointer)
+            throw new ArgumentException("y must not alias residual: the updated residual is an output", nameof(y));
+        using var w = new F32Parameter(weight); // [C]
+        RmsNormRows(residual.Pointer, x.Pointer, w, eps, y.Pointer, x.Shape.Rows);
+    }
+
+    private static void CheckRmsNormArguments(Tensor x, Tensor weight, Tensor y)
+    {
+        TensorCheck.OnDevice(x, DeviceKind.Cpu, nameof(x));
+        TensorCheck.OnDevice(weight, DeviceKind.Cpu, nameof(weight));
+        TensorCheck.OnDevice(y, DeviceKind.Cpu, nameof(y));
+        TensorCheck.Is(x, DType.F32, nameof(x));
+        TensorCheck.Is(y, DType.F32, nameof(y));
+        TensorCheck.IsFloat(weight, nameof(weight));
+        if (x.Shape.Rank < 1)
+            throw new ArgumentException($"x has shape {x.Shape}, expected rank ≥ 1", nameof(x));
+        TensorCheck.SameShape(x, y, nameof(x), nameof(y));
+        TensorCheck.ShapeIs(weight, new Shape(x.Shape.LastDim), nameof(weight));
+    }
+
+    // Normalises rows of x (after adding `add` into x first, when add is not 0) into y.
+    private unsafe void RmsNormRows(nint xp, nint add, F32Parameter weight, float eps, nint yp, long rows)
+    {
+        int c = weight.Length;
+        nint wp = weight.Address;
+        ParallelFor(checked((int)rows), 3L * c, (start, end) =>
+        {
+            var w = new ReadOnlySpan<float>((float*)wp, c); // [C]
+            for (long r = start; r < end; r++)
+            {
+                var row = new Span<float>((float*)xp + r * c, c); // [C]
+                if (add != 0)
+                    TensorPrimitives.Add(row, new ReadOnlySpan<float>((float*)add + r * c, c), row);
+                var output = new Span<float>((float*)yp + r * c, c); // [C]
+                float scale = (float)(1 / Math.Sqrt(RowReductions.SumOfSquares(row) / c + eps));
+                TensorPrimitives.Multiply(row, scale, output);
+                TensorPrimitives.Multiply(output, w, output);
+            }
+        });
+    }
 }
