@@ -27,11 +27,11 @@ public sealed class DemoModelFixture : IDisposable
 
     public int VideoToken => Model.Config.VideoTokenIndex;
 
-    /// <summary>Deterministic text ids in [1, 1000) (all below the demo vocabulary, none a placeholder).</summary>
+    /// <summary>Deterministic text ids in [1, 500): ordinary tokens of the 640-row demo vocabulary (its special ids come last).</summary>
     public static int[] TextIds(int seed, int count)
     {
         var rng = new Random(seed);
-        return Enumerable.Range(0, count).Select(_ => rng.Next(1, 1000)).ToArray();
+        return Enumerable.Range(0, count).Select(_ => rng.Next(1, 500)).ToArray();
     }
 
     /// <summary>[prefix] + &lt;video&gt; × (F·196 + 1) + [suffix], the shape of a single-video chat prompt.</summary>

@@ -20,10 +20,12 @@ internal static class ModelAssert
         return maxRef == 0 ? maxDiff : maxDiff / maxRef;
     }
 
-    /// <summary>Asserts RelativeError ≤ tolerance, naming <paramref name="what"/> and the error on failure.</summary>
+    /// <summary>Asserts RelativeError ≤ tolerance, naming <paramref name="what"/> and the error on failure; the error is
+    /// also written to the test output.</summary>
     public static double Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double tolerance, string what)
     {
         double error = RelativeError(expected, actual);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{what}: max|diff| / max|ref| = {error:E3}");
         Assert.True(error <= tolerance, $"{what}: max|diff| / max|ref| = {error:E3} exceeds {tolerance:E1}");
         return error;
     }
