@@ -9,8 +9,8 @@ namespace DyCoke.Model.Qwen2;
 
 /// <summary>
 /// Receives named intermediate activations during a prefill, for parity tests and debugging (llama.cpp's named
-/// callbacks): "layer_out" after each layer (layerIndex ≥ 0, [T, C]) and "final_norm_out" ([B, C], the normed last
-/// rows; layerIndex −1). The tensor is valid only during the call.
+/// callbacks): "layer_out" after each layer (layerIndex ≥ 0, [T, C]) and "final_norm_out" (layerIndex −1, [T, C]:
+/// every row after the final RMSNorm). The tensor is valid only during the call.
 /// </summary>
 public delegate void ActivationTap(string name, int layerIndex, Tensor value);
 
@@ -87,10 +87,14 @@ public sealed class Qwen2Model
             _layers[i].Forward(x, inputs, cache.Keys(i), cache.Values(i));
             tap?.Invoke("layer_out", i, x);
         }
-        // Only the last row of each sequence needs the final norm and the head.
+        // Every row is normed (T·C work, next to nothing beside the layers) so the tap sees HF's last hidden state;
+        // only each sequence's last row goes through the head.
+        using var normed = b.Allocate(ActivationDType, expected); // [T, C]
+        b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
+        tap?.Invoke("final_norm_out", -1, normed);
         using var last = b.Allocate(ActivationDType, new Shape(batch.NumSequences, Config.HiddenSize)); // [B, C]
-        b.GatherRows(x, batch.LastTokenRows, last);
-        return Head(last, tap);
+        b.GatherRows(normed, batch.LastTokenRows, last);
+        return Head(last);
     }
 
     /// <summary>
@@ -115,17 +119,16 @@ public sealed class Qwen2Model
             _layers[i].Forward(x, AttentionInputs.Decode(batch, indptr, indices, meanProbs), cache.Keys(i), cache.Values(i));
             if (meanProbs is not null) kvLists.OnScores(meanProbs);
         }
-        return Head(x, tap: null);
+        using var normed = b.Allocate(ActivationDType, x.Shape); // [B, C]
+        b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
+        return Head(normed);
     }
 
-    // logits [B, V] = RmsNorm(last [B, C]) · W_headᵀ, in F32 whatever the activation dtype (argmax reads F32).
-    private Tensor Head(Tensor last, ActivationTap? tap)
+    // logits [B, V] = normed [B, C] · W_headᵀ, in F32 whatever the activation dtype (argmax reads F32).
+    private Tensor Head(Tensor normed)
     {
         var b = _backend;
-        using var normed = b.Allocate(ActivationDType, last.Shape); // [B, C]
-        b.RmsNorm(last, _norm, Config.RmsNormEps, normed);
-        tap?.Invoke("final_norm_out", -1, normed);
-        var logits = b.Allocate(DType.F32, new Shape(last.Shape[0], Config.VocabSize)); // [B, V]
+        var logits = b.Allocate(DType.F32, new Shape(normed.Shape[0], Config.VocabSize)); // [B, V]
         try
         {
             b.Linear(normed, _lmHead, null, logits);
