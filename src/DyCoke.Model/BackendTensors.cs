@@ -27,7 +27,7 @@ internal static class BackendTensors
     /// </summary>
     public static Tensor Upload(IBackend backend, Tensor host, DType dtype)
     {
-        var device = backend.Allocate(dtype, host.Shape);
+        var device = backend.Allocate(dtype, host.Shape); // host's shape
         if (host.DType == dtype || backend.Device == DeviceKind.Cpu)
         {
             // The CPU backend converts host memory directly; a device backend copies as stored, then converts there.
@@ -35,7 +35,7 @@ internal static class BackendTensors
             else backend.Convert(host, device);
             return device;
         }
-        using var staged = backend.Allocate(host.DType, host.Shape);
+        using var staged = backend.Allocate(host.DType, host.Shape); // host's shape and dtype, on the device
         backend.Copy(host, staged);
         backend.Convert(staged, device);
         return device;
@@ -57,7 +57,7 @@ internal static class BackendTensors
     {
         if (values.Device == DeviceKind.Cpu) return values.ToFloatArray();
         backend.Synchronize();
-        using var host = Tensor.Cpu(values.DType, values.Shape);
+        using var host = Tensor.Cpu(values.DType, values.Shape); // values' shape
         backend.Copy(values, host);
         return host.ToFloatArray();
     }

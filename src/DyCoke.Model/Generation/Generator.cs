@@ -32,13 +32,13 @@ public sealed class Generator
         int promptLength = request.PromptIds.Length;
 
         // The last generated token is never fed back, so the cache needs prompt + MaxNewTokens − 1 slots.
-        using var cache = lm.CreateKvCache(promptLength + request.MaxNewTokens - 1);
+        using var cache = lm.CreateKvCache(promptLength + request.MaxNewTokens - 1); // per layer [S, Hkv, D]
         var tokens = new List<int>(request.MaxNewTokens);
         int next;
         using (var embeds = EmbedPrompt(request)) // [T, C]
         {
             var positions = Enumerable.Range(0, promptLength).ToArray(); // [T], also the slots
-            using var batch = PrefillBatch.Create(backend, [promptLength], positions, positions);
+            using var batch = PrefillBatch.Create(backend, [promptLength], positions, positions); // B = 1
             using var logits = lm.Prefill(embeds, batch, cache); // [1, V]
             next = ArgMax(logits);
         }
@@ -49,8 +49,8 @@ public sealed class Generator
         {
             cancellationToken.ThrowIfCancellationRequested();
             int position = promptLength + tokens.Count - 1;
-            using var batch = DecodeBatch.Create(backend, [next], [position], [position]);
-            using var lists = FullKvLists.Create(backend, [slots[..(position + 1)]]);
+            using var batch = DecodeBatch.Create(backend, [next], [position], [position]); // B = 1
+            using var lists = FullKvLists.Create(backend, [slots[..(position + 1)]]); // every slot so far, the new one included
             using var logits = lm.Decode(batch, cache, lists); // [1, V]
             next = ArgMax(logits);
             tokens.Add(next);

@@ -35,7 +35,7 @@ public sealed class DecodeBatch : IDisposable
             throw new ArgumentException($"{tokenIds.Length} tokens need as many positions and slots, got {positions.Length} and {slotMapping.Length}", nameof(positions));
         foreach (int p in positions)
             if (p < 0) throw new ArgumentException($"position {p} is negative", nameof(positions));
-        Tensor? ids = null, pos = null;
+        Tensor? ids = null, pos = null; // [B] each
         try
         {
             ids = BackendTensors.UploadInts(backend, tokenIds);
