@@ -30,7 +30,7 @@ run() {  # run LABEL ENV... -- PROJECT
   rm -f "$log"
 }
 
-for project in tests/*/; do
+for project in tests/*.Tests/; do
   run "default SIMD" DOTNET_TieredPGO=1 -- "$project"
 done
 for project in tests/DyCoke.Tensors.Tests tests/DyCoke.Model.Tests; do

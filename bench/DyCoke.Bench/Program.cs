@@ -9,6 +9,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("  selftest                                      every op on CUDA vs the CPU backend (exit 3: no GPU)");
     Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");
+    Console.WriteLine("  tokenizer [--mb N] [--json PATH]              Qwen2 BPE encode throughput vs the JS and Rust (npm) tokenizers");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -21,6 +22,7 @@ try
         "selftest" => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(Console.Out),
         "gpu" => GpuBench.Run(Console.Out),
         "kernels" => KernelsVerb.Run(rest, Console.Out),
+        "tokenizer" => TokenizerBench.Run(rest),
         _ => Unknown(args[0]),
     };
 }

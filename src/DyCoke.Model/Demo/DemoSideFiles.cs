@@ -45,7 +45,7 @@ internal static class DemoSideFiles
     });
 
     /// <summary>chat_template.json: the processor's template, which takes precedence over the tokenizer's.</summary>
-    public static byte[] ChatTemplate() => HfJson.WriteSorted(new JsonObject { ["chat_template"] = LlavaOnevisionChatTemplate.Text });
+    public static byte[] ChatTemplate() => HfJson.WriteSorted(new JsonObject { ["chat_template"] = DyCoke.Model.Text.KnownChatTemplates.LlavaOnevision });
 
     /// <summary>generation_config.json: only BOS and EOS, so generation defaults to greedy (llava-onevision.md §7).</summary>
     public static byte[] GenerationConfig(SpecialTokenIds ids) => HfJson.WriteSorted(new JsonObject

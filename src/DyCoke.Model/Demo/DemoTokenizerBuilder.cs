@@ -31,7 +31,7 @@ internal static class DemoTokenizerBuilder
         ];
         var ids = new SpecialTokenIds(first, first + 1, first + 2, first + 3, first + 4);
         byte[] tokenizerJson = HfJson.WriteInOrder(BuildTokenizerJson(bpe, added));
-        byte[] configJson = TokenizerConfigJson.Build(added, LlavaOnevisionChatTemplate.Text);
+        byte[] configJson = TokenizerConfigJson.Build(added, DyCoke.Model.Text.KnownChatTemplates.LlavaOnevision);
         return new TokenizerFiles(tokenizerJson, configJson, ids, first + added.Length);
     }
 

@@ -71,7 +71,7 @@ internal static class TokenizerImporter
     private static byte[] ReadOrBuildConfig(string tokenizerFile, List<AddedToken> added, List<AddedToken> appended)
     {
         string configFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(tokenizerFile))!, "tokenizer_config.json");
-        if (!File.Exists(configFile)) return TokenizerConfigJson.Build(added, LlavaOnevisionChatTemplate.Text);
+        if (!File.Exists(configFile)) return TokenizerConfigJson.Build(added, DyCoke.Model.Text.KnownChatTemplates.LlavaOnevision);
 
         byte[] original = File.ReadAllBytes(configFile);
         if (appended.Count == 0) return original;

@@ -160,7 +160,7 @@ public sealed class DemoModelWriterTests
 
         using var template = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(temp.Path, "chat_template.json")));
         string text = template.RootElement.GetProperty("chat_template").GetString()!;
-        Assert.Equal(LlavaOnevisionChatTemplate.Text, text);
+        Assert.Equal(DyCoke.Model.Text.KnownChatTemplates.LlavaOnevision, text);
         Assert.Contains("{{ '<video>\n' }}", text, StringComparison.Ordinal);
         using var tokenizerConfig = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(temp.Path, "tokenizer_config.json")));
         Assert.Equal(text, tokenizerConfig.RootElement.GetProperty("chat_template").GetString());

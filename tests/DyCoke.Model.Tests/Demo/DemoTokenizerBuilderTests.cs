@@ -93,7 +93,7 @@ public sealed class DemoTokenizerBuilderTests
         Assert.Equal("<|endoftext|>", root.GetProperty("pad_token").GetString());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("bos_token").ValueKind);
         Assert.Equal("Qwen2Tokenizer", root.GetProperty("tokenizer_class").GetString());
-        Assert.Equal(LlavaOnevisionChatTemplate.Text, root.GetProperty("chat_template").GetString());
+        Assert.Equal(DyCoke.Model.Text.KnownChatTemplates.LlavaOnevision, root.GetProperty("chat_template").GetString());
         // transformers writes configs with sorted keys.
         var names = root.EnumerateObject().Select(p => p.Name).ToList();
         Assert.Equal(names.Order(StringComparer.Ordinal), names);

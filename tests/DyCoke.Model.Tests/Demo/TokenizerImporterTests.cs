@@ -58,7 +58,7 @@ public sealed class TokenizerImporterTests
 
         using var config = JsonDocument.Parse(files.TokenizerConfigJson);
         Assert.Equal("<|im_end|>", config.RootElement.GetProperty("eos_token").GetString());
-        Assert.Equal(LlavaOnevisionChatTemplate.Text, config.RootElement.GetProperty("chat_template").GetString());
+        Assert.Equal(DyCoke.Model.Text.KnownChatTemplates.LlavaOnevision, config.RootElement.GetProperty("chat_template").GetString());
         Assert.Equal("<video>", config.RootElement.GetProperty("added_tokens_decoder").GetProperty("1004").GetProperty("content").GetString());
     }
 
