@@ -66,7 +66,7 @@ public sealed class SiglipVisionTower
                 b.Add(frame, _positionEmbedding, frame);
             }
 
-            var offsets = new int[f + 1];
+            var offsets = new int[f + 1]; // [F + 1] frame boundaries
             for (int i = 0; i <= f; i++) offsets[i] = checked(i * p);
             using var cuSeqLens = BackendTensors.UploadInts(b, offsets); // [F + 1]
             foreach (var layer in _layers) layer.Forward(x, cuSeqLens);
