@@ -7,15 +7,17 @@ using System.Runtime.Intrinsics.X86;
 namespace DyCoke.Tensors.Cpu.Gemm;
 
 /// <summary>
-/// Four W rows at a time, each dotted with every x row while those four rows are hot in L1 (4·K elements, a few KiB),
-/// so W comes from memory once whatever M is. Threads split N into contiguous row ranges.
+/// Eight W rows at a time, each dotted with every x row while those rows are hot in L1 (8·K elements, a few KiB),
+/// so W comes from memory once whatever M is. Eight concurrent row streams per core, not four: one core's
+/// outstanding-miss capacity is what bounds a read stream from DRAM, and four streams left it half used
+/// (measured on the 0.5B MLP shape: 9.4 → 18.2 GB/s with two threads). Threads split N into contiguous row ranges.
 /// </summary>
 internal static unsafe class ManagedGemv
 {
     /// <summary>Up to this many x rows the GEMV beats packing W for the blocked GEMM.</summary>
     public const int MaxRows = 4;
 
-    private const int RowsPerStep = 4;
+    private const int RowsPerStep = 8;
 
     /// <summary>y[m, n] = Σ_k x[m, k]·W[n, k] (+ bias[n]); x [M, K], y [M, N] F32; bias F32 [N] or null.</summary>
     public static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int threads)
@@ -46,6 +48,17 @@ internal static unsafe class ManagedGemv
         int nr = n0;
         for (; nr + RowsPerStep <= n1; nr += RowsPerStep)
         {
+            byte* w0 = (byte*)w + nr * rowBytes; // [8, K]
+            for (int i = 0; i < m; i++)
+            {
+                float* yr = y + (nint)i * n + nr; // [8]
+                Dot8<TW>(x + (nint)i * k, w0, rowBytes, k, yr);
+                if (bias != null)
+                    for (int j = 0; j < RowsPerStep; j++) yr[j] += bias[nr + j];
+            }
+        }
+        for (; nr + 4 <= n1; nr += 4)
+        {
             byte* w0 = (byte*)w + nr * rowBytes; // [4, K]
             for (int i = 0; i < m; i++)
             {
@@ -67,6 +80,66 @@ internal static unsafe class ManagedGemv
                 Dot4<TW>(x + (nint)i * k, wr, wr, wr, wr, k, out float s, out _, out _, out _);
                 y[(nint)i * n + nr] = bias != null ? s + bias[nr] : s;
             }
+        }
+    }
+
+    /// <summary>y[r] = x · W_r for the eight consecutive W rows starting at <paramref name="w0"/> (row stride in bytes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot8<TW>(float* x, byte* w0, nint rowBytes, int k, float* y) where TW : unmanaged, IWeightElement
+    {
+        byte* r0 = w0, r1 = w0 + rowBytes, r2 = w0 + 2 * rowBytes, r3 = w0 + 3 * rowBytes;
+        byte* r4 = w0 + 4 * rowBytes, r5 = w0 + 5 * rowBytes, r6 = w0 + 6 * rowBytes, r7 = w0 + 7 * rowBytes;
+        nint i = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
+            for (; i + 16 <= k; i += 16)
+            {
+                Vector512<float> xv = Vector512.Load(x + i);
+                a0 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r0, i), a0);
+                a1 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r1, i), a1);
+                a2 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r2, i), a2);
+                a3 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r3, i), a3);
+                a4 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r4, i), a4);
+                a5 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r5, i), a5);
+                a6 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r6, i), a6);
+                a7 = Avx512F.FusedMultiplyAdd(xv, TW.Load512(r7, i), a7);
+            }
+            y[0] = Vector512.Sum(a0); y[1] = Vector512.Sum(a1); y[2] = Vector512.Sum(a2); y[3] = Vector512.Sum(a3);
+            y[4] = Vector512.Sum(a4); y[5] = Vector512.Sum(a5); y[6] = Vector512.Sum(a6); y[7] = Vector512.Sum(a7);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> a4 = default, a5 = default, a6 = default, a7 = default;
+            for (; i + 8 <= k; i += 8)
+            {
+                Vector256<float> xv = Vector256.Load(x + i);
+                a0 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r0, i), a0);
+                a1 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r1, i), a1);
+                a2 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r2, i), a2);
+                a3 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r3, i), a3);
+                a4 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r4, i), a4);
+                a5 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r5, i), a5);
+                a6 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r6, i), a6);
+                a7 = Vector256.MultiplyAddEstimate(xv, TW.Load256(r7, i), a7);
+            }
+            y[0] = Vector256.Sum(a0); y[1] = Vector256.Sum(a1); y[2] = Vector256.Sum(a2); y[3] = Vector256.Sum(a3);
+            y[4] = Vector256.Sum(a4); y[5] = Vector256.Sum(a5); y[6] = Vector256.Sum(a6); y[7] = Vector256.Sum(a7);
+        }
+        else
+        {
+            // Narrow vectors: the latency of eight chains is not the bottleneck there; two four-row passes suffice.
+            Dot4<TW>(x, r0, r1, r2, r3, k, out y[0], out y[1], out y[2], out y[3]);
+            Dot4<TW>(x, r4, r5, r6, r7, k, out y[4], out y[5], out y[6], out y[7]);
+            return;
+        }
+        for (; i < k; i++)
+        {
+            float xi = x[i];
+            y[0] += xi * TW.Load(r0, i); y[1] += xi * TW.Load(r1, i); y[2] += xi * TW.Load(r2, i); y[3] += xi * TW.Load(r3, i);
+            y[4] += xi * TW.Load(r4, i); y[5] += xi * TW.Load(r5, i); y[6] += xi * TW.Load(r6, i); y[7] += xi * TW.Load(r7, i);
         }
     }
 
