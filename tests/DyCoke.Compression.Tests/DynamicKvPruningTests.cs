@@ -54,7 +54,7 @@ public sealed class DynamicKvPruningTests
         Assert.True(p.Pruned);
         Assert.False(p.Reselected);
         Assert.Equal(new[] { 1, 3 }, p.KeptSpanIndices);
-        Assert.Equal((2, 1, 1, 0), (paper.Stats.PrunedSteps, paper.Stats.ReselectedSteps, paper.Stats.ReusedSteps, 0));
+        Assert.Equal((2, 1, 1), (paper.Stats.PrunedSteps, paper.Stats.ReselectedSteps, paper.Stats.ReusedSteps));
         Assert.Equal((1, 1, 0), (reference.Stats.PrunedSteps, reference.Stats.ReselectedSteps, reference.Stats.ReusedSteps));
     }
 
