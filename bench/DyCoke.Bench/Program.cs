@@ -10,6 +10,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");
     Console.WriteLine("  tokenizer [--mb N] [--json PATH]              Qwen2 BPE encode throughput vs the JS and Rust (npm) tokenizers");
+    Console.WriteLine("  dycoke --model DIR [--device D] [--frames 32] [--steps 8] [--mode paper|reference]");
+    Console.WriteLine("                                                prefill and decode with DyCoke off / TTM / TTM+DP");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -23,6 +25,7 @@ try
         "gpu" => GpuBench.Run(Console.Out),
         "kernels" => KernelsVerb.Run(rest, Console.Out),
         "tokenizer" => TokenizerBench.Run(rest),
+        "dycoke" => DyCokeBench.Run(rest),
         _ => Unknown(args[0]),
     };
 }
