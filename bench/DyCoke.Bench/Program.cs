@@ -10,6 +10,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");
     Console.WriteLine("  tokenizer [--mb N] [--json PATH]              Qwen2 BPE encode throughput vs the JS and Rust (npm) tokenizers");
+    Console.WriteLine("  model [--threads N] [--reps N] [--long-reps N] [--checkpoint DIR] [--json PATH]  0.5B prefill/decode and SigLIP vs PyTorch CPU");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -23,6 +24,7 @@ try
         "gpu" => GpuBench.Run(Console.Out),
         "kernels" => KernelsVerb.Run(rest, Console.Out),
         "tokenizer" => TokenizerBench.Run(rest),
+        "model" => ModelBench.Run(rest),
         _ => Unknown(args[0]),
     };
 }
