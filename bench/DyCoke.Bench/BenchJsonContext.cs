@@ -5,4 +5,5 @@ namespace DyCoke.Bench;
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(GemmBench.Report))]
+[JsonSerializable(typeof(ModelBench.Report), TypeInfoPropertyName = "ModelReport")]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -12,6 +12,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("  tokenizer [--mb N] [--json PATH]              Qwen2 BPE encode throughput vs the JS and Rust (npm) tokenizers");
     Console.WriteLine("  dycoke --model DIR [--device D] [--frames 32] [--steps 8] [--mode paper|reference]");
     Console.WriteLine("                                                prefill and decode with DyCoke off / TTM / TTM+DP");
+    Console.WriteLine("  model [--threads N] [--reps N] [--long-reps N] [--checkpoint DIR] [--json PATH]");
+    Console.WriteLine("                                                0.5B prefill/decode and a SigLIP frame vs PyTorch CPU");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -26,6 +28,7 @@ try
         "kernels" => KernelsVerb.Run(rest, Console.Out),
         "tokenizer" => TokenizerBench.Run(rest),
         "dycoke" => DyCokeBench.Run(rest),
+        "model" => ModelBench.Run(rest),
         _ => Unknown(args[0]),
     };
 }

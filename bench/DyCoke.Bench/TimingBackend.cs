@@ -1,0 +1,93 @@
+// A profiling decorator for the model benchmark: forwards every IBackend call to an inner backend and adds its wall
+// time to a per-op total. Valid for synchronous backends (the CPU one), where a call's wall time is its cost.
+using System.Diagnostics;
+using DyCoke.Tensors;
+
+namespace DyCoke.Bench;
+
+/// <summary>
+/// Wraps <see cref="IBackend"/> and accumulates Stopwatch time and call counts per op name; Linear is keyed by its
+/// weight shape too, so the breakdown shows which projection costs what. Does not own the inner backend.
+/// </summary>
+internal sealed class TimingBackend(IBackend inner) : IBackend
+{
+    private readonly Dictionary<string, (double Ms, int Calls)> _totals = new(StringComparer.Ordinal);
+
+    public string Name => $"timing({inner.Name})";
+
+    public DeviceKind Device => inner.Device;
+
+    /// <summary>Per-op totals since the last <see cref="Reset"/>, most expensive first.</summary>
+    public IReadOnlyList<(string Op, double Ms, int Calls)> Totals =>
+        _totals.Select(kv => (kv.Key, kv.Value.Ms, kv.Value.Calls)).OrderByDescending(t => t.Ms).ToList();
+
+    public void Reset() => _totals.Clear();
+
+    private void Time(string op, Action call)
+    {
+        long start = Stopwatch.GetTimestamp();
+        call();
+        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var (total, calls) = _totals.GetValueOrDefault(op);
+        _totals[op] = (total + ms, calls + 1);
+    }
+
+    public Tensor Allocate(DType dtype, Shape shape)
+    {
+        Tensor? result = null;
+        Time("Allocate", () => result = inner.Allocate(dtype, shape));
+        return result!;
+    }
+
+    public void Synchronize() => Time("Synchronize", inner.Synchronize);
+
+    public void Copy(Tensor src, Tensor dst) => Time("Copy", () => inner.Copy(src, dst));
+
+    public void Convert(Tensor src, Tensor dst) => Time("Convert", () => inner.Convert(src, dst));
+
+    public void GatherRows(Tensor src, Tensor indices, Tensor dst) => Time("GatherRows", () => inner.GatherRows(src, indices, dst));
+
+    // Keyed by W [N, K] so q/k/v/o, the MLP and the head appear separately.
+    public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
+        Time($"Linear N={weight.Shape[0]} K={weight.Shape[1]}", () => inner.Linear(x, weight, bias, y));
+
+    public void Embedding(Tensor ids, Tensor table, Tensor y) => Time("Embedding", () => inner.Embedding(ids, table, y));
+
+    public void RmsNorm(Tensor x, Tensor weight, float eps, Tensor y) => Time("RmsNorm", () => inner.RmsNorm(x, weight, eps, y));
+
+    public void AddRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor y) =>
+        Time("AddRmsNorm", () => inner.AddRmsNorm(x, residual, weight, eps, y));
+
+    public void LayerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y) =>
+        Time("LayerNorm", () => inner.LayerNorm(x, weight, bias, eps, y));
+
+    public void Add(Tensor a, Tensor b, Tensor y) => Time("Add", () => inner.Add(a, b, y));
+
+    public void SiluMul(Tensor gateUp, Tensor y) => Time("SiluMul", () => inner.SiluMul(gateUp, y));
+
+    public void Gelu(Tensor x, GeluApproximation approximation, Tensor y) => Time("Gelu", () => inner.Gelu(x, approximation, y));
+
+    public void Softmax(Tensor x, Tensor y) => Time("Softmax", () => inner.Softmax(x, y));
+
+    public void RopeAndStoreKv(Tensor q, Tensor k, Tensor v, Tensor positions, Tensor slotMapping, Tensor kCache, Tensor vCache, float theta) =>
+        Time("RopeAndStoreKv", () => inner.RopeAndStoreKv(q, k, v, positions, slotMapping, kCache, vCache, theta));
+
+    public void AttentionPrefill(Tensor q, Tensor k, Tensor v, Tensor cuSeqLens, bool causal, float scale, Tensor output) =>
+        Time(causal ? "AttentionPrefill causal" : "AttentionPrefill full", () => inner.AttentionPrefill(q, k, v, cuSeqLens, causal, scale, output));
+
+    public void AttentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output, Tensor? meanProbs) =>
+        Time("AttentionDecode", () => inner.AttentionDecode(q, kCache, vCache, kvIndptr, kvIndices, scale, output, meanProbs));
+
+    public void BilinearResize(Tensor x, Tensor y) => Time("BilinearResize", () => inner.BilinearResize(x, y));
+
+    public void RowCosine(Tensor a, Tensor b, Tensor output) => Time("RowCosine", () => inner.RowCosine(a, b, output));
+
+    public void TopK(Tensor scores, int k, Tensor values, Tensor indices) => Time("TopK", () => inner.TopK(scores, k, values, indices));
+
+    public void ArgMax(Tensor x, Tensor indices) => Time("ArgMax", () => inner.ArgMax(x, indices));
+
+    // The inner backend belongs to the caller.
+    public void Dispose()
+    {
+    }
+}
