@@ -1,0 +1,19 @@
+// What the server hands the engine for one generation: token ids with every video already expanded into its
+// placeholder rows, the decoded frames, sampling settings and per-sequence compression state. No JSON type here.
+using DyCoke.Tensors;
+
+namespace DyCoke.Engine;
+
+/// <summary>One generation request.</summary>
+/// <param name="RequestId">Caller's id, used in logs and events.</param>
+/// <param name="PromptIds">Token ids; video i occupies <c>F_i·196 + 1</c> consecutive video-placeholder ids.</param>
+/// <param name="Videos">Per video, host F32 pixels [F, 3, S, S] in prompt order; empty for text-only prompts.</param>
+/// <param name="Sampling">How tokens are chosen and when generation stops.</param>
+public sealed record EngineRequest(string RequestId, int[] PromptIds, IReadOnlyList<Tensor> Videos, SamplingParams Sampling)
+{
+    /// <summary>
+    /// Per-sequence state for the decode kv-lists provider (DyCoke's pruning state); created by
+    /// <see cref="IDecodeKvListsProvider.CreateState"/> when null.
+    /// </summary>
+    public object? CompressionOptions { get; init; }
+}
