@@ -22,6 +22,7 @@ public sealed class Engine : IEngine, IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private int _queued; // sequences submitted and not yet ended, for the queue limit
+    private int _disposed;
     private volatile bool _draining;
     private volatile bool _abortAll;
     private volatile EngineSnapshot _snapshot;
@@ -65,9 +66,9 @@ public sealed class Engine : IEngine, IDisposable
         var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var seq = new Sequence(Interlocked.Increment(ref _nextId), request, _pool.BlockSize, channel.Writer, cancellationToken);
         seq.CompressionState = _runner.KvLists.CreateState(seq);
-        _inbox.Enqueue(seq);
         // A cancelled request must be reaped even when the loop is idle-waiting for work.
-        if (cancellationToken.CanBeCanceled) cancellationToken.UnsafeRegister(static s => ((SemaphoreSlim)s!).Release(), _wake);
+        if (cancellationToken.CanBeCanceled) seq.CancellationRegistration = cancellationToken.UnsafeRegister(static s => ((Engine)s!).Wake(), this);
+        _inbox.Enqueue(seq);
         _wake.Release();
         return channel.Reader;
     }
@@ -79,13 +80,13 @@ public sealed class Engine : IEngine, IDisposable
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _draining = true;
-        Publish();
-        _wake.Release();
+        _snapshot = _snapshot with { IsDraining = true }; // the step thread republishes the full picture
+        Wake();
         var finished = await Task.WhenAny(_stopped.Task, Task.Delay(drainTimeout)).ConfigureAwait(false);
         if (finished != _stopped.Task)
         {
             _abortAll = true;
-            _wake.Release();
+            Wake();
             await _stopped.Task.ConfigureAwait(false);
         }
     }
@@ -180,18 +181,37 @@ public sealed class Engine : IEngine, IDisposable
 
     private void End(Sequence seq, EngineFinishReason reason, int? stopToken = null)
     {
-        _scheduler.Finish(seq);
-        Interlocked.Decrement(ref _queued);
+        Release(seq);
         seq.Events?.TryWrite(new SequenceFinished(reason, seq.NumPromptTokens, seq.OutputIds.Count, stopToken));
         seq.Events?.TryComplete();
     }
 
     private void Fail(Sequence seq, string message)
     {
-        _scheduler.Finish(seq);
-        Interlocked.Decrement(ref _queued);
+        Release(seq);
         seq.Events?.TryWrite(new SequenceFailed(message));
         seq.Events?.TryComplete();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine is gone; nothing is left to reap.
+        }
+    }
+
+    // Frees the KV blocks and the frames: the engine owns an accepted request's video tensors until it ends.
+    private void Release(Sequence seq)
+    {
+        _scheduler.Finish(seq);
+        Interlocked.Decrement(ref _queued);
+        foreach (var video in seq.Request.Videos) video.Dispose();
+        seq.CancellationRegistration.Dispose();
     }
 
     private void FailAll(string message)
@@ -206,6 +226,7 @@ public sealed class Engine : IEngine, IDisposable
     /// <summary>Stops the step thread (cutting in-flight work at once) and frees the runner.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
         _runner.Dispose();
         _wake.Dispose();

@@ -7,7 +7,8 @@ namespace DyCoke.Engine;
 /// <summary>One generation request.</summary>
 /// <param name="RequestId">Caller's id, used in logs and events.</param>
 /// <param name="PromptIds">Token ids; video i occupies <c>F_i·196 + 1</c> consecutive video-placeholder ids.</param>
-/// <param name="Videos">Per video, host F32 pixels [F, 3, S, S] in prompt order; empty for text-only prompts.</param>
+/// <param name="Videos">Per video, host F32 pixels [F, 3, S, S] in prompt order; empty for text-only prompts. Once
+/// <see cref="IEngine.Submit"/> accepts the request, the engine owns them and disposes them when the sequence ends.</param>
 /// <param name="Sampling">How tokens are chosen and when generation stops.</param>
 public sealed record EngineRequest(string RequestId, int[] PromptIds, IReadOnlyList<Tensor> Videos, SamplingParams Sampling)
 {

@@ -74,6 +74,8 @@ public sealed class Sequence
 
     internal CancellationToken CancellationToken { get; }
 
+    internal CancellationTokenRegistration CancellationRegistration { get; set; }
+
     /// <summary>The KV slot of the token at <paramref name="position"/> (page size 1 inside a block).</summary>
     public int SlotOf(int position) => _blocks[position / BlockSize] * BlockSize + position % BlockSize;
 

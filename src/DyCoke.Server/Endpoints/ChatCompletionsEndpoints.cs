@@ -1,0 +1,156 @@
+// POST /v1/chat/completions (openai-api.md §1–§3): reads and maps the body, submits to the engine, then answers with
+// one chat.completion or an SSE stream. Everything that can fail with an HTTP status happens before the first byte;
+// a failure after it is one error event and [DONE]. A client disconnect cancels the sequence.
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using DyCoke.Engine;
+using DyCoke.Server.Contracts;
+using DyCoke.Server.Hosting;
+using DyCoke.Server.Mapping;
+
+namespace DyCoke.Server.Endpoints;
+
+internal static class ChatCompletionsEndpoints
+{
+    public static IEndpointRouteBuilder MapChatCompletions(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/chat/completions", CreateAsync);
+        return app;
+    }
+
+    private static async Task CreateAsync(HttpContext context, ServedModel model, RequestMapper mapper, ILogger<RequestMapper> logger)
+    {
+        try
+        {
+            var request = await ReadAsync(context).ConfigureAwait(false);
+            var mapped = await mapper.MapAsync(request, context.RequestAborted).ConfigureAwait(false);
+            await RespondAsync(context, model, mapped).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            await ErrorResults.WriteAsync(context, e).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogInformation("Client disconnected from {RequestId}", context.TraceIdentifier);
+        }
+    }
+
+    private static async Task RespondAsync(HttpContext context, ServedModel model, MappedRequest mapped)
+    {
+        using var sequence = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        ChannelReader<TokenEvent> events;
+        try
+        {
+            events = Submit(model.Engine, mapped.Engine, sequence.Token);
+        }
+        catch
+        {
+            mapped.Dispose(); // the engine owns the frames only once it accepted the request
+            throw;
+        }
+        try
+        {
+            var reader = new CompletionReader(events, model.Tokenizer.CreateDetokenizer(), new StopStringMatcher(mapped.StopStrings), sequence);
+            long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            if (mapped.Stream) await StreamAsync(context, new ChunkMapper(mapped.Engine.RequestId, created, model.Name), reader, mapped).ConfigureAwait(false);
+            else await CompleteAsync(context, mapped.Engine.RequestId, created, model.Name, reader, mapped).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever ended the response, the sequence must not outlive it (a no-op once the engine finished it).
+            await sequence.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static UsageDto Usage(MappedRequest mapped, int completionTokens)
+    {
+        int prompt = mapped.Engine.PromptIds.Length;
+        return new UsageDto(prompt, completionTokens, prompt + completionTokens)
+        {
+            PromptTokensDetails = mapped.VideoTokens > 0 ? new PromptTokensDetailsDto(mapped.VideoTokens) : null,
+        };
+    }
+
+    private static async Task<ChatCompletionRequest> ReadAsync(HttpContext context)
+    {
+        if (!(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            throw ApiException.BadRequest("Content-Type must be application/json.", null);
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(context.Request.Body, ServerJsonContext.Default.ChatCompletionRequest, context.RequestAborted).ConfigureAwait(false)
+                ?? throw ApiException.BadRequest("The request body must be a JSON object.", null);
+        }
+        catch (JsonException e)
+        {
+            string? param = e.Path is { Length: > 2 } path ? "body." + path[2..] : null;
+            string message = param is null
+                ? $"The request body is not valid JSON: {Cut(e.Message)}"
+                : $"The value of {param} has the wrong type or is out of range.";
+            throw ApiException.BadRequest(message, param, "invalid_json");
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new ApiException(e.StatusCode, e.StatusCode == 413 ? "The request body is too large." : "The request body could not be read.",
+                code: e.StatusCode == 413 ? "request_too_large" : null);
+        }
+    }
+
+    private static ChannelReader<TokenEvent> Submit(IEngine engine, EngineRequest request, CancellationToken token)
+    {
+        try
+        {
+            return engine.Submit(request, token);
+        }
+        catch (EngineOverloadedException e)
+        {
+            throw new ApiException(503, e.Message, code: "server_overloaded");
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message, null);
+        }
+    }
+
+    private static async Task CompleteAsync(HttpContext context, string id, long created, string modelName, CompletionReader reader, MappedRequest mapped)
+    {
+        var text = new StringBuilder();
+        await foreach (var piece in reader.ReadAsync(context.RequestAborted).ConfigureAwait(false)) text.Append(piece);
+        if (reader.Error is not null) throw new ApiException(500, reader.Error, code: "generation_failed");
+        var choice = new ChatChoice(0, new AssistantMessageDto(text.ToString()), reader.FinishReason!) { StopReason = reader.StopReason };
+        var response = new ChatCompletionResponse(id, created, modelName, [choice], Usage(mapped, reader.CompletionTokens));
+        await TypedResults.Json(response, ServerJsonContext.Default.ChatCompletionResponse).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    private static async Task StreamAsync(HttpContext context, ChunkMapper chunks, CompletionReader reader, MappedRequest mapped)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        var ct = context.RequestAborted;
+        await WriteAsync(response, ChunkMapper.ToEvent(chunks.Role()), ct).ConfigureAwait(false);
+        await foreach (var piece in reader.ReadAsync(ct).ConfigureAwait(false))
+            await WriteAsync(response, ChunkMapper.ToEvent(chunks.Content(piece)), ct).ConfigureAwait(false);
+        if (reader.Error is not null)
+        {
+            var error = new ApiException(500, reader.Error, code: "generation_failed").ToResponse();
+            await WriteAsync(response, ChunkMapper.ToEvent(error), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await WriteAsync(response, ChunkMapper.ToEvent(chunks.Final(reader.FinishReason!, reader.StopReason)), ct).ConfigureAwait(false);
+            if (mapped.IncludeUsage) await WriteAsync(response, ChunkMapper.ToEvent(chunks.Usage(Usage(mapped, reader.CompletionTokens))), ct).ConfigureAwait(false);
+        }
+        await WriteAsync(response, ChunkMapper.Done, ct).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)
+    {
+        await response.WriteAsync(text, ct).ConfigureAwait(false);
+        await response.Body.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    private static string Cut(string message) => message.Length <= 200 ? message : message[..200] + "...";
+}

@@ -1,0 +1,50 @@
+// Composition of the serve verb: configuration (appsettings.json, DYCOKE__ environment, command line), Serilog,
+// the served model and engine, Kestrel limits, middleware and endpoints. Tests build the same app on loopback.
+using DyCoke.Server.Contracts;
+using DyCoke.Server.Endpoints;
+using DyCoke.Server.Mapping;
+using DyCoke.Server.Options;
+using Serilog;
+
+namespace DyCoke.Server.Hosting;
+
+/// <summary>Builds the OpenAI-compatible web application.</summary>
+public static class ServerApp
+{
+    /// <summary>Creates the app for <paramref name="args"/> (already normalised by <see cref="Cli.ServeArguments"/>);
+    /// loads the model before returning.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables("DYCOKE__").AddCommandLine(args);
+        var serilog = new LoggerConfiguration().ReadFrom.Configuration(builder.Configuration).CreateLogger();
+        builder.Logging.ClearProviders().AddSerilog(serilog, dispose: true);
+
+        var config = builder.Configuration;
+        var model = config.GetSection(ModelSettings.Section).Get<ModelSettings>() ?? new ModelSettings();
+        var scheduler = config.GetSection(SchedulerSettings.Section).Get<SchedulerSettings>() ?? new SchedulerSettings();
+        var media = config.GetSection(MediaSettings.Section).Get<MediaSettings>() ?? new MediaSettings();
+        var server = config.GetSection(ServerSettings.Section).Get<ServerSettings>() ?? new ServerSettings();
+
+        builder.Services.Configure<ServerSettings>(config.GetSection(ServerSettings.Section));
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes);
+        builder.Services.AddSingleton(media);
+        builder.Services.AddSingleton<IVideoLoader, UnavailableVideoLoader>();
+        builder.Services.AddSingleton<RequestMapper>();
+        builder.Services.AddHostedService<EngineLifetime>();
+        builder.Services.AddSingleton(services =>
+            ModelLoader.Load(model, scheduler, services.GetRequiredService<ILoggerFactory>().CreateLogger("DyCoke.Server.ModelLoader")));
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<ServedModel>(); // load now, so the server listens only once it can answer
+        app.UseOpenAiErrors();
+        app.UseMiddleware<RequestLoggingMiddleware>();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.MapHealth();
+        app.MapModels();
+        app.MapChatCompletions();
+        app.MapNotFound();
+        return app;
+    }
+}

@@ -1,0 +1,73 @@
+// Reads one sequence's engine events and turns them into client text: incremental detokenization (UTF-8 safe),
+// stop strings (held back until decided; a match cancels the sequence), and the final reason and token counts.
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using DyCoke.Engine;
+using DyCoke.Model.Text;
+
+namespace DyCoke.Server.Mapping;
+
+/// <summary>Text pieces of one generation; after enumeration, how it ended.</summary>
+public sealed class CompletionReader(ChannelReader<TokenEvent> events, IncrementalDetokenizer detokenizer, StopStringMatcher stops, CancellationTokenSource sequence)
+{
+    /// <summary>"stop", "length" or "abort" once the stream ended normally; null after a failure.</summary>
+    public string? FinishReason { get; private set; }
+
+    /// <summary>The stop string or stop token id that ended it (vLLM's stop_reason), if any.</summary>
+    public object? StopReason { get; private set; }
+
+    public int CompletionTokens { get; private set; }
+
+    /// <summary>The engine's failure message, when the sequence failed.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>Yields non-empty text pieces until the sequence ends, a stop string matches, or the token is cancelled.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (client gone).</exception>
+    public async IAsyncEnumerable<string> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            switch (e)
+            {
+                case TokenGenerated token:
+                    CompletionTokens++;
+                    string text = stops.Push(detokenizer.Add(token.TokenId));
+                    if (stops.Stopped)
+                    {
+                        // The engine frees the sequence within a step; the rest of its events are not needed.
+                        await sequence.CancelAsync().ConfigureAwait(false);
+                        FinishReason = "stop";
+                        StopReason = stops.Matched;
+                        if (text.Length > 0) yield return text;
+                        yield break;
+                    }
+                    if (text.Length > 0) yield return text;
+                    break;
+                case SequenceFinished finished:
+                    CompletionTokens = finished.CompletionTokens;
+                    string tail = stops.Push(detokenizer.Flush());
+                    if (stops.Stopped)
+                    {
+                        FinishReason = "stop";
+                        StopReason = stops.Matched;
+                    }
+                    else
+                    {
+                        tail += stops.Flush();
+                        FinishReason = finished.Reason switch
+                        {
+                            EngineFinishReason.Stop => "stop",
+                            EngineFinishReason.Length => "length",
+                            _ => "abort",
+                        };
+                        StopReason = finished.StopTokenId;
+                    }
+                    if (tail.Length > 0) yield return tail;
+                    yield break;
+                case SequenceFailed failed:
+                    Error = failed.Message;
+                    yield break;
+            }
+        }
+    }
+}
