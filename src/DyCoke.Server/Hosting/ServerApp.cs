@@ -12,8 +12,9 @@ namespace DyCoke.Server.Hosting;
 public static class ServerApp
 {
     /// <summary>Creates the app for <paramref name="args"/> (already normalised by <see cref="Cli.ServeArguments"/>);
-    /// loads the model before returning.</summary>
-    public static WebApplication Build(string[] args)
+    /// loads the model before returning. <paramref name="configureServices"/> runs last, so it can replace a service
+    /// (tests swap the video loader for one that needs no network).</summary>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("DYCOKE__").AddCommandLine(args);
@@ -35,6 +36,7 @@ public static class ServerApp
         builder.Services.AddHostedService<EngineLifetime>();
         builder.Services.AddSingleton(services =>
             ModelLoader.Load(model, scheduler, services.GetRequiredService<ILoggerFactory>().CreateLogger("DyCoke.Server.ModelLoader")));
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.Services.GetRequiredService<ServedModel>(); // load now, so the server listens only once it can answer

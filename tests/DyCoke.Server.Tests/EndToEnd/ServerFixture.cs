@@ -22,6 +22,11 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Extra command-line settings of a derived fixture.</summary>
     protected virtual string[] ExtraArgs => [];
 
+    /// <summary>Service replacements of a derived fixture.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public Uri BaseAddress { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
@@ -37,7 +42,7 @@ public class ServerFixture : IAsyncLifetime
             "--Scheduler:KvCacheSlots", "16384",
             "--Server:MaxRequestBodyBytes", "1048576",
             "--Server:DrainSeconds", "1",
-            .. ExtraArgs]);
+            .. ExtraArgs], ConfigureServices);
         await _app.StartAsync();
         string address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
@@ -69,6 +74,13 @@ public class ServerFixture : IAsyncLifetime
         if (Directory.Exists(_cache)) Directory.Delete(_cache, recursive: true);
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>The same server with synthetic frames behind video_url (see <see cref="SyntheticVideoLoader"/>).</summary>
+public sealed class VideoServerFixture : ServerFixture
+{
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddSingleton<DyCoke.Server.Mapping.IVideoLoader>(sp => new SyntheticVideoLoader(sp.GetRequiredService<ServedModel>().ImageSize));
 }
 
 /// <summary>The same server with an API key configured.</summary>
