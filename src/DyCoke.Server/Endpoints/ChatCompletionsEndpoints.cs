@@ -1,6 +1,7 @@
 // POST /v1/chat/completions (openai-api.md §1–§3): reads and maps the body, submits to the engine, then answers with
 // one chat.completion or an SSE stream. Everything that can fail with an HTTP status happens before the first byte;
 // a failure after it is one error event and [DONE]. A client disconnect cancels the sequence.
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -8,6 +9,7 @@ using DyCoke.Engine;
 using DyCoke.Server.Contracts;
 using DyCoke.Server.Hosting;
 using DyCoke.Server.Mapping;
+using DyCoke.Server.Metrics;
 
 namespace DyCoke.Server.Endpoints;
 
@@ -19,25 +21,32 @@ internal static class ChatCompletionsEndpoints
         return app;
     }
 
-    private static async Task CreateAsync(HttpContext context, ServedModel model, RequestMapper mapper, ILogger<RequestMapper> logger)
+    private static async Task CreateAsync(HttpContext context, ServedModel model, RequestMapper mapper, ServerMetrics metrics, ILogger<RequestMapper> logger)
     {
+        long start = Stopwatch.GetTimestamp();
         try
         {
-            var request = await ReadAsync(context).ConfigureAwait(false);
+            var request = await RequestBody.ReadAsync(context, ServerJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
             var mapped = await mapper.MapAsync(request, context.RequestAborted).ConfigureAwait(false);
-            await RespondAsync(context, model, mapped).ConfigureAwait(false);
+            var reader = await RespondAsync(context, model, mapped, metrics, start).ConfigureAwait(false);
+            if (reader.FinishReason is { } reason)
+                metrics.RecordFinished(reason, mapped.Engine.PromptIds.Length, reader.CompletionTokens, mapped.VideoTokens, Stopwatch.GetElapsedTime(start));
+            logger.LogInformation("{RequestId}: {PromptTokens} prompt tokens ({VideoTokens} video), {CompletionTokens} generated, finish {FinishReason}",
+                mapped.Engine.RequestId, mapped.Engine.PromptIds.Length, mapped.VideoTokens, reader.CompletionTokens, reader.FinishReason ?? "error");
         }
         catch (ApiException e)
         {
+            if (e.Status == StatusCodes.Status503ServiceUnavailable) metrics.RecordRejected();
             await ErrorResults.WriteAsync(context, e).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            metrics.RecordClientDisconnect();
             logger.LogInformation("Client disconnected from {RequestId}", context.TraceIdentifier);
         }
     }
 
-    private static async Task RespondAsync(HttpContext context, ServedModel model, MappedRequest mapped)
+    private static async Task<CompletionReader> RespondAsync(HttpContext context, ServedModel model, MappedRequest mapped, ServerMetrics metrics, long start)
     {
         using var sequence = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         ChannelReader<TokenEvent> events;
@@ -52,10 +61,11 @@ internal static class ChatCompletionsEndpoints
         }
         try
         {
-            var reader = new CompletionReader(events, model.Tokenizer.CreateDetokenizer(), new StopStringMatcher(mapped.StopStrings), sequence);
+            var reader = new CompletionReader(events, model.Tokenizer.CreateDetokenizer(), new StopStringMatcher(mapped.StopStrings), sequence, metrics, start);
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             if (mapped.Stream) await StreamAsync(context, new ChunkMapper(mapped.Engine.RequestId, created, model.Name), reader, mapped).ConfigureAwait(false);
             else await CompleteAsync(context, mapped.Engine.RequestId, created, model.Name, reader, mapped).ConfigureAwait(false);
+            return reader;
         }
         finally
         {
@@ -71,30 +81,6 @@ internal static class ChatCompletionsEndpoints
         {
             PromptTokensDetails = mapped.VideoTokens > 0 ? new PromptTokensDetailsDto(mapped.VideoTokens) : null,
         };
-    }
-
-    private static async Task<ChatCompletionRequest> ReadAsync(HttpContext context)
-    {
-        if (!(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            throw ApiException.BadRequest("Content-Type must be application/json.", null);
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(context.Request.Body, ServerJsonContext.Default.ChatCompletionRequest, context.RequestAborted).ConfigureAwait(false)
-                ?? throw ApiException.BadRequest("The request body must be a JSON object.", null);
-        }
-        catch (JsonException e)
-        {
-            string? param = e.Path is { Length: > 2 } path ? "body." + path[2..] : null;
-            string message = param is null
-                ? $"The request body is not valid JSON: {Cut(e.Message)}"
-                : $"The value of {param} has the wrong type or is out of range.";
-            throw ApiException.BadRequest(message, param, "invalid_json");
-        }
-        catch (BadHttpRequestException e)
-        {
-            throw new ApiException(e.StatusCode, e.StatusCode == 413 ? "The request body is too large." : "The request body could not be read.",
-                code: e.StatusCode == 413 ? "request_too_large" : null);
-        }
     }
 
     private static ChannelReader<TokenEvent> Submit(IEngine engine, EngineRequest request, CancellationToken token)
@@ -151,6 +137,4 @@ internal static class ChatCompletionsEndpoints
         await response.WriteAsync(text, ct).ConfigureAwait(false);
         await response.Body.FlushAsync(ct).ConfigureAwait(false);
     }
-
-    private static string Cut(string message) => message.Length <= 200 ? message : message[..200] + "...";
 }

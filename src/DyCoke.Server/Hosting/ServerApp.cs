@@ -3,6 +3,7 @@
 using DyCoke.Server.Contracts;
 using DyCoke.Server.Endpoints;
 using DyCoke.Server.Mapping;
+using DyCoke.Server.Metrics;
 using DyCoke.Server.Options;
 using Serilog;
 
@@ -33,6 +34,7 @@ public static class ServerApp
         builder.Services.AddSingleton(media);
         builder.Services.AddSingleton<IVideoLoader, UnavailableVideoLoader>();
         builder.Services.AddSingleton<RequestMapper>();
+        builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHostedService<EngineLifetime>();
         builder.Services.AddSingleton(services =>
             ModelLoader.Load(model, scheduler, services.GetRequiredService<ILoggerFactory>().CreateLogger("DyCoke.Server.ModelLoader")));
@@ -46,6 +48,8 @@ public static class ServerApp
         app.MapHealth();
         app.MapModels();
         app.MapChatCompletions();
+        app.MapTokenize();
+        app.MapMetrics();
         app.MapNotFound();
         return app;
     }

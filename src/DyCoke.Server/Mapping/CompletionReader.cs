@@ -1,15 +1,22 @@
 // Reads one sequence's engine events and turns them into client text: incremental detokenization (UTF-8 safe),
 // stop strings (held back until decided; a match cancels the sequence), and the final reason and token counts.
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using DyCoke.Engine;
 using DyCoke.Model.Text;
+using DyCoke.Server.Metrics;
 
 namespace DyCoke.Server.Mapping;
 
 /// <summary>Text pieces of one generation; after enumeration, how it ended.</summary>
-public sealed class CompletionReader(ChannelReader<TokenEvent> events, IncrementalDetokenizer detokenizer, StopStringMatcher stops, CancellationTokenSource sequence)
+/// <remarks>Token timing goes to <paramref name="metrics"/>: time to first token from <paramref name="startTimestamp"/>
+/// (a <see cref="Stopwatch"/> timestamp of the request's arrival), then the gap between tokens.</remarks>
+public sealed class CompletionReader(ChannelReader<TokenEvent> events, IncrementalDetokenizer detokenizer, StopStringMatcher stops,
+    CancellationTokenSource sequence, ServerMetrics metrics, long startTimestamp)
 {
+    private long _lastToken = startTimestamp;
+
     /// <summary>"stop", "length" or "abort" once the stream ended normally; null after a failure.</summary>
     public string? FinishReason { get; private set; }
 
@@ -31,6 +38,7 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
             {
                 case TokenGenerated token:
                     CompletionTokens++;
+                    RecordTiming();
                     string text = stops.Push(detokenizer.Add(token.TokenId));
                     if (stops.Stopped)
                     {
@@ -69,5 +77,14 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
                     yield break;
             }
         }
+    }
+
+    private void RecordTiming()
+    {
+        long now = Stopwatch.GetTimestamp();
+        var gap = Stopwatch.GetElapsedTime(_lastToken, now);
+        if (CompletionTokens == 1) metrics.TimeToFirstToken.Observe(gap.TotalSeconds);
+        else metrics.InterTokenLatency.Observe(gap.TotalSeconds);
+        _lastToken = now;
     }
 }

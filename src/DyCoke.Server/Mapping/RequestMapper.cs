@@ -66,7 +66,9 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
         }
     }
 
-    private void CheckModel(string? name)
+    /// <summary>Accepts an empty name or the served one.</summary>
+    /// <exception cref="ApiException">404 model_not_found for any other name.</exception>
+    public void CheckModel(string? name)
     {
         if (string.IsNullOrEmpty(name) || name == model.Name) return;
         throw new ApiException(404, $"The model `{Truncate(name)}` does not exist.", "model", "model_not_found");
@@ -124,7 +126,9 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
         return list;
     }
 
-    private (List<ChatMessage>, List<VideoInput>) Messages(List<ChatMessageDto?>? dtos, JsonElement? mediaIoKwargs)
+    /// <summary>Checks and converts the wire messages; videos become <see cref="VideoPart"/>s indexing the returned inputs.</summary>
+    /// <exception cref="ApiException">A message, role or content part is invalid (400 naming it).</exception>
+    public (List<ChatMessage> Messages, List<VideoInput> Videos) Messages(List<ChatMessageDto?>? dtos, JsonElement? mediaIoKwargs)
     {
         if (dtos is not { Count: > 0 }) throw ApiException.BadRequest("messages must be a non-empty array.", "messages");
         var (numFrames, fps) = VideoOptions(mediaIoKwargs);
