@@ -1,4 +1,5 @@
 // What a single-sequence greedy generation takes and returns (llava-onevision.md §7).
+using DyCoke.Compression;
 using DyCoke.Tensors;
 
 namespace DyCoke.Model.Generation;
@@ -8,7 +9,11 @@ namespace DyCoke.Model.Generation;
 /// <param name="Videos">Per video, host F32 pixels [F, Ch, S, S], in prompt order; empty for a text-only prompt.</param>
 /// <param name="MaxNewTokens">The most tokens to generate (≥ 1).</param>
 /// <param name="StopTokenId">Generation stops after emitting this id (<c>&lt;|im_end|&gt;</c>, 151645 on the hub models).</param>
-public sealed record GenerationRequest(int[] PromptIds, IReadOnlyList<Tensor> Videos, int MaxNewTokens, int StopTokenId);
+/// <param name="DyCoke">DyCoke settings; null or disabled runs uncompressed. TTM merges every video; DP runs only
+/// for a prompt with exactly one video (the reference supports one visual span).</param>
+/// <param name="OnDyCokeStep">Observes each decode step's DP decision (traces and parity tests); may be null.</param>
+public sealed record GenerationRequest(int[] PromptIds, IReadOnlyList<Tensor> Videos, int MaxNewTokens, int StopTokenId,
+    DyCokeOptions? DyCoke = null, Action<DyCokeStep>? OnDyCokeStep = null);
 
 /// <summary>Why generation ended.</summary>
 public enum FinishReason
@@ -20,4 +25,6 @@ public enum FinishReason
 }
 
 /// <summary>The generated tokens (stop token included when it ended the generation).</summary>
-public sealed record GenerationResult(int[] Tokens, FinishReason FinishReason, int PromptTokens);
+/// <param name="PromptTokens">Tokens prefilled: the prompt after TTM when DyCoke ran.</param>
+/// <param name="DyCoke">What DyCoke did, or null when it did not run.</param>
+public sealed record GenerationResult(int[] Tokens, FinishReason FinishReason, int PromptTokens, DyCokeStats? DyCoke = null);

@@ -1,0 +1,136 @@
+// DyCokeKvLists in a real decode step of the demo model: a batch mixing a DP sequence and a plain one equals each run
+// alone; layers ≥ L get prefix ∪ kept ∪ suffix; and attention over those lists equals a naive attention over the
+// full cache with the pruned rows masked to −inf (the spec's oracle, §12).
+using DyCoke.Compression;
+using DyCoke.Model.Qwen2;
+using DyCoke.Tensors;
+using Xunit;
+
+namespace DyCoke.Model.Tests.Compression;
+
+public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<DemoModelFixture>, IDisposable
+{
+    private readonly List<DyCokeKvLists> _lists = [];
+    private const int LengthA = 48, LengthB = 30, SlotBaseB = 100, SpanStart = 3, SpanLength = 40;
+    private static readonly DyCokeOptions s_options = new() { P = 0.5, L = 3 };
+
+    [Fact]
+    public void Decode_MixedBatch_EachSequenceEqualsItsRunAlone()
+    {
+        using var cache = Prefill();
+        int[] slotsA = [.. Enumerable.Range(0, LengthA + 1)], slotsB = [.. Enumerable.Range(SlotBaseB, LengthB + 1)];
+
+        float[] mixed = Step(cache, [7, 9], [LengthA, LengthB], [LengthA, SlotBaseB + LengthB],
+            [new(slotsA, NewPruning()), new(slotsB, null)], out var lists);
+        float[] aloneA = Step(cache, [7], [LengthA], [LengthA], [new(slotsA, NewPruning())], out _);
+        float[] aloneB = Step(cache, [9], [LengthB], [SlotBaseB + LengthB], [new(slotsB, null)], out _);
+        float[] unprunedA = Step(cache, [7], [LengthA], [LengthA], [new(slotsA, null)], out _);
+
+        int v = demo.Model.Config.Text.VocabSize;
+        ModelAssert.Close(aloneA, mixed.AsSpan(0, v), 1e-5, "DP sequence in the batch vs alone");
+        ModelAssert.Close(aloneB, mixed.AsSpan(v, v), 1e-5, "plain sequence in the batch vs alone");
+        Assert.NotEqual(unprunedA, aloneA); // layer 3 really attended to fewer rows
+        Assert.True(lists.Steps[0] is { Pruned: true, KeptSpanIndices.Length: 20 });
+        Assert.Null(lists.Steps[1]);
+    }
+
+    [Fact]
+    public void ListsFor_LayersFromL_ArePrefixKeptSuffixAndAttentionEqualsMaskedOracle()
+    {
+        using var cache = Prefill();
+        int[] slotsA = [.. Enumerable.Range(0, LengthA + 1)], slotsB = [.. Enumerable.Range(SlotBaseB, LengthB + 1)];
+        Step(cache, [7, 9], [LengthA, LengthB], [LengthA, SlotBaseB + LengthB], [new(slotsA, NewPruning()), new(slotsB, null)], out var lists);
+
+        var (indptrTensor, indicesTensor) = lists.ListsFor(s_options.L); // [3], [nnz']
+        int[] indptr = indptrTensor.Span<int>().ToArray(), indices = indicesTensor.Span<int>().ToArray();
+        int[] kept = lists.Steps[0]!.KeptSpanIndices!;
+        int[] expectedA = [.. Enumerable.Range(0, SpanStart), .. kept.Select(i => SpanStart + i), .. Enumerable.Range(SpanStart + SpanLength, LengthA + 1 - SpanStart - SpanLength)];
+        Assert.Equal(expectedA, indices[indptr[0]..indptr[1]]);
+        Assert.Equal(slotsB, indices[indptr[1]..indptr[2]]);
+        Assert.Equal(slotsA.Length + slotsB.Length, lists.ListsFor(s_options.L - 1).Indices.NumElements); // layers < L see everything
+
+        // Oracle: a random query against layer L's real cache; the kernel over the pruned lists vs a naive softmax over
+        // every slot of the sequence with the pruned rows at −inf.
+        var config = demo.Model.Config.Text;
+        int h = config.NumAttentionHeads, hkv = config.NumKeyValueHeads, d = config.HeadDim;
+        var rng = new Random(5);
+        using var q = Tensor.Cpu(DType.F32, new Shape(2, h, d)); // [B, H, D]
+        foreach (ref float x in q.Span<float>()) x = (float)rng.NextDouble() * 2 - 1;
+        using var output = Tensor.Cpu(DType.F32, new Shape(2, h, d)); // [B, H, D]
+        float scale = 1f / MathF.Sqrt(d);
+        demo.Backend.AttentionDecode(q, cache.Keys(s_options.L), cache.Values(s_options.L), indptrTensor, indicesTensor, scale, output, null);
+
+        float[] k = cache.Keys(s_options.L).ToFloatArray(), v = cache.Values(s_options.L).ToFloatArray(); // [S, Hkv, D]
+        float[] qs = q.ToFloatArray(), expected = new float[2 * h * d]; // [B, H, D]
+        int[][] full = [slotsA, slotsB];
+        var attended = new HashSet<int>[] { [.. indices[indptr[0]..indptr[1]]], [.. indices[indptr[1]..indptr[2]]] };
+        for (int b = 0; b < 2; b++)
+            for (int head = 0; head < h; head++)
+            {
+                int kvHead = head / (h / hkv);
+                var scores = new double[full[b].Length];
+                for (int j = 0; j < scores.Length; j++)
+                {
+                    int slot = full[b][j];
+                    double dot = 0;
+                    for (int e = 0; e < d; e++) dot += qs[(b * h + head) * d + e] * k[(slot * hkv + kvHead) * d + e];
+                    scores[j] = attended[b].Contains(slot) ? dot * scale : double.NegativeInfinity;
+                }
+                double max = scores.Max(), sum = scores.Sum(s => Math.Exp(s - max));
+                for (int j = 0; j < scores.Length; j++)
+                {
+                    double p = Math.Exp(scores[j] - max) / sum;
+                    for (int e = 0; e < d; e++) expected[(b * h + head) * d + e] += (float)(p * v[(full[b][j] * hkv + kvHead) * d + e]);
+                }
+            }
+        ModelAssert.Close(expected, output.ToFloatArray(), 1e-5, "slot-list attention vs masked naive attention");
+    }
+
+    [Fact]
+    public void ListsFor_PrunedLayerBeforeScores_Throws()
+    {
+        using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, LengthA + 1)], NewPruning())]);
+
+        Assert.Equal(s_options.L - 1, lists.ScoreLayer);
+        Assert.Throws<InvalidOperationException>(() => lists.ListsFor(s_options.L));
+    }
+
+    [Fact]
+    public void Create_SpanReachingTheNewToken_Throws()
+    {
+        var pruning = new DynamicKvPruning(s_options, 2, 10);
+        var e = Assert.Throws<ArgumentException>(() => DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, 12)], pruning)]));
+        Assert.Contains("does not end before the new token", e.Message);
+    }
+
+    // Prefills text prompt A at slots 0..47 and B at 100..129 in one batch; the cache has room for one decode step each.
+    private KvCache Prefill()
+    {
+        var model = demo.Model;
+        int[] a = DemoModelFixture.TextIds(21, LengthA), b = DemoModelFixture.TextIds(22, LengthB);
+        var cache = model.LanguageModel.CreateKvCache(SlotBaseB + LengthB + 1);
+        using var embeds = model.EmbedPrompt([.. a, .. b], []); // [78, C]
+        int[] positions = [.. Enumerable.Range(0, LengthA), .. Enumerable.Range(0, LengthB)];
+        int[] slots = [.. Enumerable.Range(0, LengthA), .. Enumerable.Range(SlotBaseB, LengthB)];
+        using var batch = PrefillBatch.Create(demo.Backend, [LengthA, LengthB], positions, slots);
+        using var logits = model.LanguageModel.Prefill(embeds, batch, cache); // [2, V]
+        return cache;
+    }
+
+    // The text positions [3, 43) stand in for a visual span: DP only needs positions.
+    private static DynamicKvPruning NewPruning() => new(s_options, SpanStart, SpanLength);
+
+    private float[] Step(KvCache cache, int[] tokens, int[] positions, int[] slots, DyCokeSequence[] sequences, out DyCokeKvLists lists)
+    {
+        using var batch = DecodeBatch.Create(demo.Backend, tokens, positions, slots);
+        lists = DyCokeKvLists.Create(demo.Backend, sequences);
+        _lists.Add(lists);
+        using var logits = demo.Model.LanguageModel.Decode(batch, cache, lists); // [B, V]
+        return logits.ToFloatArray();
+    }
+
+    public void Dispose()
+    {
+        foreach (var lists in _lists) lists.Dispose();
+    }
+}
