@@ -53,6 +53,15 @@ public sealed class Engine : IEngine, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Sampling.Validate();
+        if (request.DyCoke is { Enabled: true } dycoke)
+        {
+            dycoke.Validate();
+            // One decode batch scores at one layer, so every pruning sequence must share L.
+            if (request.Videos.Count == 1 && dycoke.L != _options.DyCokeFirstPrunedLayer)
+                throw new ArgumentException($"DyCoke L must be {_options.DyCokeFirstPrunedLayer} on this engine, got {dycoke.L}", nameof(request));
+            if (dycoke.L >= _runner.Model.Config.Text.NumHiddenLayers)
+                throw new ArgumentException($"DyCoke L is {dycoke.L} but the model has {_runner.Model.Config.Text.NumHiddenLayers} layers", nameof(request));
+        }
         if (request.PromptIds is not { Length: > 0 }) throw new ArgumentException("the prompt is empty", nameof(request));
         if (request.PromptIds.Length + request.Sampling.MaxTokens > MaxModelLength)
             throw new ArgumentException($"prompt ({request.PromptIds.Length} tokens) + max_tokens ({request.Sampling.MaxTokens}) exceeds the maximum length {MaxModelLength}", nameof(request));
@@ -65,7 +74,6 @@ public sealed class Engine : IEngine, IDisposable
         }
         var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var seq = new Sequence(Interlocked.Increment(ref _nextId), request, _pool.BlockSize, channel.Writer, cancellationToken);
-        seq.CompressionState = _runner.KvLists.CreateState(seq);
         // A cancelled request must be reaped even when the loop is idle-waiting for work.
         if (cancellationToken.CanBeCanceled) seq.CancellationRegistration = cancellationToken.UnsafeRegister(static s => ((Engine)s!).Wake(), this);
         _inbox.Enqueue(seq);
@@ -141,8 +149,7 @@ public sealed class Engine : IEngine, IDisposable
         var step = _scheduler.Schedule();
         foreach (var seq in step.Preempted)
         {
-            seq.CompressionState = _runner.KvLists.CreateState(seq);
-            _log($"preempted sequence {seq.Request.RequestId} ({seq.NumTokens} tokens) for recompute");
+                _log($"preempted sequence {seq.Request.RequestId} ({seq.NumTokens} tokens) for recompute");
         }
         if (step.IsEmpty) return;
         // Decode first: the sequences already running get their token before new prompts add latency.
@@ -182,7 +189,11 @@ public sealed class Engine : IEngine, IDisposable
     private void End(Sequence seq, EngineFinishReason reason, int? stopToken = null)
     {
         Release(seq);
-        seq.Events?.TryWrite(new SequenceFinished(reason, seq.NumPromptTokens, seq.OutputIds.Count, stopToken));
+        seq.Events?.TryWrite(new SequenceFinished(reason, seq.NumPromptTokens, seq.OutputIds.Count, stopToken)
+        {
+            VideoTokens = seq.NumVideoTokens,
+            DyCoke = seq.DyCokeStats,
+        });
         seq.Events?.TryComplete();
     }
 

@@ -1,5 +1,6 @@
 // What the server hands the engine for one generation: token ids with every video already expanded into its
 // placeholder rows, the decoded frames, sampling settings and per-sequence compression state. No JSON type here.
+using DyCoke.Compression;
 using DyCoke.Tensors;
 
 namespace DyCoke.Engine;
@@ -13,8 +14,8 @@ namespace DyCoke.Engine;
 public sealed record EngineRequest(string RequestId, int[] PromptIds, IReadOnlyList<Tensor> Videos, SamplingParams Sampling)
 {
     /// <summary>
-    /// Per-sequence state for the decode kv-lists provider (DyCoke's pruning state); created by
-    /// <see cref="IDecodeKvListsProvider.CreateState"/> when null.
+    /// DyCoke for this request (TTM on its videos in prefill, dynamic KV pruning in decode); null or disabled runs the
+    /// model uncompressed. Only prompts with a video use it; dynamic pruning needs exactly one video.
     /// </summary>
-    public object? CompressionOptions { get; init; }
+    public DyCokeOptions? DyCoke { get; init; }
 }

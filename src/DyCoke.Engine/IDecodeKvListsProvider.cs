@@ -1,16 +1,14 @@
-// The seam where DyCoke's dynamic KV pruning plugs into the engine (architecture.md §6): per-sequence state created
-// at submission, and per decode step an IDecodeKvLists over the batch. The default attends to every cached slot.
+// The seam between the engine and what each decode step attends to (architecture.md §6): the default builds
+// DyCoke's lists, which prune layers ≥ L for sequences with dynamic-pruning state and attend to every cached slot for
+// the others (text prompts, DyCoke off).
 using DyCoke.Model.Qwen2;
 using DyCoke.Tensors;
 
 namespace DyCoke.Engine;
 
-/// <summary>Builds each decode step's slot lists and owns the per-sequence state they need.</summary>
+/// <summary>Builds each decode step's slot lists.</summary>
 public interface IDecodeKvListsProvider
 {
-    /// <summary>State kept on the sequence for its whole life (reset on preemption by calling this again); null for none.</summary>
-    object? CreateState(Sequence sequence);
-
     /// <summary>
     /// The lists for one decode step of <paramref name="batch"/>; sequence b's lists must include the slot of its new
     /// token, position <c>NumTokens − 1</c>. The engine disposes the result after the step.
@@ -18,18 +16,18 @@ public interface IDecodeKvListsProvider
     IDecodeKvLists CreateLists(IBackend backend, IReadOnlyList<Sequence> batch);
 }
 
-/// <summary>DyCoke off: every layer of every sequence attends to all its cached slots and the new one.</summary>
-public sealed class FullKvListsProvider : IDecodeKvListsProvider
+/// <summary>DyCoke's decode lists over every sequence's slots 0..NumTokens − 1 and its <see cref="Sequence.Pruning"/>.</summary>
+public sealed class DyCokeKvListsProvider : IDecodeKvListsProvider
 {
-    public static FullKvListsProvider Instance { get; } = new();
+    public static DyCokeKvListsProvider Instance { get; } = new();
 
-    public object? CreateState(Sequence sequence) => null;
-
+    /// <exception cref="ArgumentException">Pruning sequences in the batch use different L (the engine refuses such
+    /// requests at submission).</exception>
     public IDecodeKvLists CreateLists(IBackend backend, IReadOnlyList<Sequence> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var lists = new int[batch.Count][]; // per sequence [NumTokens]
-        for (int b = 0; b < batch.Count; b++) lists[b] = batch[b].SlotsUpTo(batch[b].NumTokens);
-        return FullKvLists.Create(backend, lists);
+        var sequences = new DyCokeSequence[batch.Count];
+        for (int b = 0; b < batch.Count; b++) sequences[b] = new DyCokeSequence(batch[b].SlotsUpTo(batch[b].NumTokens), batch[b].Pruning);
+        return DyCokeKvLists.Create(backend, sequences);
     }
 }

@@ -1,6 +1,7 @@
 // One generation stream, the engine's unit of state (nano-vllm's Sequence): status, tokens, the KV blocks it owns,
 // its sampling settings and random generator, per-sequence compression state and the channel its events go to.
 using System.Threading.Channels;
+using DyCoke.Compression;
 
 namespace DyCoke.Engine;
 
@@ -18,6 +19,7 @@ public sealed class Sequence
     private readonly List<int> _outputIds = [];
     private readonly List<int> _blocks = [];
     private readonly Dictionary<int, int> _outputCounts = [];
+    private int[] _promptIds;
 
     internal Sequence(long id, EngineRequest request, int blockSize, ChannelWriter<TokenEvent>? events = null, CancellationToken cancellationToken = default)
     {
@@ -26,6 +28,7 @@ public sealed class Sequence
         if (request.PromptIds is not { Length: > 0 }) throw new ArgumentException("the prompt is empty", nameof(request));
         Id = id;
         Request = request;
+        _promptIds = request.PromptIds;
         BlockSize = blockSize;
         Events = events;
         CancellationToken = cancellationToken;
@@ -44,7 +47,14 @@ public sealed class Sequence
     /// <summary>Tokens per KV block.</summary>
     public int BlockSize { get; }
 
-    public int NumPromptTokens => Request.PromptIds.Length;
+    /// <summary>The prompt the model runs on: the request's ids, with each video's placeholder run shortened by TTM
+    /// once the first prefill has merged its tokens.</summary>
+    public IReadOnlyList<int> PromptIds => _promptIds;
+
+    public int NumPromptTokens => _promptIds.Length;
+
+    /// <summary>Prompt rows holding video features (newlines included), after TTM when DyCoke ran.</summary>
+    public int NumVideoTokens { get; internal set; }
 
     public IReadOnlyList<int> OutputIds => _outputIds;
 
@@ -52,7 +62,7 @@ public sealed class Sequence
     public int NumTokens => NumPromptTokens + _outputIds.Count;
 
     /// <summary>The most recent token: the one the next decode step feeds in.</summary>
-    public int LastTokenId => _outputIds.Count > 0 ? _outputIds[^1] : Request.PromptIds[^1];
+    public int LastTokenId => _outputIds.Count > 0 ? _outputIds[^1] : _promptIds[^1];
 
     /// <summary>The KV blocks this sequence owns, in position order.</summary>
     public IReadOnlyList<int> Blocks => _blocks;
@@ -62,8 +72,11 @@ public sealed class Sequence
     /// <summary>Times this sequence was preempted and recomputed.</summary>
     public int NumPreemptions { get; internal set; }
 
-    /// <summary>Per-sequence state of the decode kv-lists provider (DyCoke's pruning state), or null.</summary>
-    public object? CompressionState { get; internal set; }
+    /// <summary>DyCoke's dynamic-pruning state for this sequence's visual span, or null (no DP). Rebuilt by each prefill.</summary>
+    public DynamicKvPruning? Pruning { get; internal set; }
+
+    /// <summary>What DyCoke did for this sequence (TTM counts, pruned decode steps), or null when it did not run.</summary>
+    public DyCokeStats? DyCokeStats { get; internal set; }
 
     /// <summary>Generated-token counts, for presence and frequency penalties.</summary>
     public IReadOnlyDictionary<int, int> OutputCounts => _outputCounts;
@@ -88,10 +101,12 @@ public sealed class Sequence
     }
 
     /// <summary>The token at <paramref name="position"/> (prompt first, then output).</summary>
-    public int TokenAt(int position) => position < NumPromptTokens ? Request.PromptIds[position] : _outputIds[position - NumPromptTokens];
+    public int TokenAt(int position) => position < NumPromptTokens ? _promptIds[position] : _outputIds[position - NumPromptTokens];
 
     /// <summary>Every token, prompt then output: what a (re)prefill feeds in.</summary>
-    public int[] AllTokenIds() => [.. Request.PromptIds, .. _outputIds];
+    public int[] AllTokenIds() => [.. _promptIds, .. _outputIds];
+
+    internal void SetPrompt(int[] promptIds) => _promptIds = promptIds;
 
     internal void AppendToken(int tokenId)
     {

@@ -1,5 +1,6 @@
 // The demo checkpoint written once into a temp directory and loaded on the CPU backend, shared by the engine tests
 // that run the real model (no fake runner): greedy reference generation and prompt builders.
+using DyCoke.Compression;
 using DyCoke.Model.Demo;
 using DyCoke.Model.Generation;
 using DyCoke.Model.Llava;
@@ -49,8 +50,11 @@ public sealed class DemoEngineFixture : IDisposable
         [.. prefix, .. Enumerable.Repeat(Model.Config.VideoTokenIndex, Model.Video.TokensPerVideo(numFrames)), .. suffix];
 
     /// <summary>The single-sequence greedy reference (DyCoke.Model's Generator), run to exactly maxTokens tokens.</summary>
-    public int[] Greedy(int[] prompt, IReadOnlyList<Tensor> videos, int maxTokens) =>
-        new Generator(Model).Generate(new GenerationRequest(prompt, videos, maxTokens, StopTokenId: -1)).Tokens;
+    public int[] Greedy(int[] prompt, IReadOnlyList<Tensor> videos, int maxTokens) => Generate(prompt, videos, maxTokens, null).Tokens;
+
+    /// <summary>The single-sequence reference with optional DyCoke, run to exactly maxTokens tokens.</summary>
+    public GenerationResult Generate(int[] prompt, IReadOnlyList<Tensor> videos, int maxTokens, DyCokeOptions? dycoke) =>
+        new Generator(Model).Generate(new GenerationRequest(prompt, videos, maxTokens, StopTokenId: -1, DyCoke: dycoke));
 
     public void Dispose()
     {

@@ -2,6 +2,7 @@
 // prompts, seeds, stop ids, cancellation freeing KV blocks, queue limit and drain.
 using Xunit;
 using System.Threading.Channels;
+using DyCoke.Compression;
 
 namespace DyCoke.Engine.Tests;
 
@@ -63,6 +64,48 @@ public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoE
 
         Assert.Equal(fixture.Greedy(prompt, [referenceFrames], 4), tokens);
         Assert.Equal(2 * 196 + 1 + 7, Assert.IsType<SequenceFinished>(last).PromptTokens);
+    }
+
+    [Theory]
+    [InlineData(DyCokeMode.Paper)]
+    [InlineData(DyCokeMode.Reference)]
+    public async Task Submit_VideoWithDyCokeBesideATextRequest_MatchesTheReferenceGenerator(DyCokeMode mode)
+    {
+        using var engine = fixture.CreateEngine();
+        var dycoke = new DyCokeOptions { Mode = mode, Gate = 0.99 };
+        var frames = fixture.Frames(4, seed: 5); // owned by the engine once submitted
+        using var referenceFrames = fixture.Frames(4, seed: 5);
+        var prompt = fixture.VideoPrompt(4, DemoEngineFixture.TextIds(6, 5), DemoEngineFixture.TextIds(7, 4));
+        var text = DemoEngineFixture.TextIds(9, 11);
+        var greedy = new SamplingParams { Temperature = 0, MaxTokens = 8 };
+
+        var videoReader = engine.Submit(new EngineRequest("video", prompt, [frames], greedy) { DyCoke = dycoke }, TestContext.Current.CancellationToken);
+        var textReader = engine.Submit(new EngineRequest("text", text, [], greedy) { DyCoke = dycoke }, TestContext.Current.CancellationToken);
+        var (videoTokens, videoLast) = await DrainAsync(videoReader);
+        var (textTokens, _) = await DrainAsync(textReader);
+
+        var reference = fixture.Generate(prompt, [referenceFrames], 8, dycoke);
+        Assert.Equal(reference.Tokens, videoTokens);
+        Assert.Equal(fixture.Greedy(text, [], 8), textTokens);
+        var finished = Assert.IsType<SequenceFinished>(videoLast);
+        Assert.Equal(reference.PromptTokens, finished.PromptTokens);
+        Assert.True(finished.PromptTokens < prompt.Length, "TTM shortens the prompt");
+        Assert.NotNull(finished.DyCoke);
+        Assert.Equal(reference.DyCoke!.VideoTokensAfter, finished.DyCoke.VideoTokensAfter);
+        Assert.Equal(4 * 196, finished.DyCoke.VideoTokensBefore);
+        Assert.Equal(reference.DyCoke.PrunedSteps, finished.DyCoke.PrunedSteps);
+        Assert.Equal(finished.DyCoke.VideoTokensAfter + 1, finished.VideoTokens);
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+    }
+
+    [Fact]
+    public void Submit_DyCokeLayerOtherThanTheEngines_ThrowsArgumentException()
+    {
+        using var engine = fixture.CreateEngine();
+        var prompt = fixture.VideoPrompt(1, [1], [2]);
+        var request = new EngineRequest("l", prompt, [fixture.Frames(1, 1)], new SamplingParams()) { DyCoke = new DyCokeOptions { L = 2 } };
+        Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
+        request.Videos[0].Dispose();
     }
 
     [Fact]
