@@ -33,7 +33,12 @@ public sealed record AssistantMessageDto(string Content)
 public sealed record UsageDto(int PromptTokens, int CompletionTokens, int TotalTokens)
 {
     public PromptTokensDetailsDto? PromptTokensDetails { get; init; }
+
+    public DyCokeUsageDto? Dycoke { get; init; }
 }
 
-/// <summary>What the prompt held: video tokens (placeholder rows, newline included).</summary>
+/// <summary>What the prompt held: video tokens as run (after TTM, each video's newline included).</summary>
 public sealed record PromptTokensDetailsDto(int VideoTokens);
+
+/// <summary>usage.dycoke: what DyCoke did, summed over the prompt's videos, newline tokens included.</summary>
+public sealed record DyCokeUsageDto(int VideoTokensBeforeTtm, int VideoTokensAfterTtm, double MeanKeptVideoTokens, int DecodeStepsPruned);

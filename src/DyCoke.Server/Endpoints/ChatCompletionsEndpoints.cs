@@ -30,9 +30,11 @@ internal static class ChatCompletionsEndpoints
             var mapped = await mapper.MapAsync(request, context.RequestAborted).ConfigureAwait(false);
             var reader = await RespondAsync(context, model, mapped, metrics, start).ConfigureAwait(false);
             if (reader.FinishReason is { } reason)
-                metrics.RecordFinished(reason, mapped.Engine.PromptIds.Length, reader.CompletionTokens, mapped.VideoTokens, Stopwatch.GetElapsedTime(start));
+                metrics.RecordFinished(reason, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.CompletionTokens,
+                    reader.Finished?.VideoTokens ?? mapped.VideoTokens, Stopwatch.GetElapsedTime(start));
             logger.LogInformation("{RequestId}: {PromptTokens} prompt tokens ({VideoTokens} video), {CompletionTokens} generated, finish {FinishReason}",
-                mapped.Engine.RequestId, mapped.Engine.PromptIds.Length, mapped.VideoTokens, reader.CompletionTokens, reader.FinishReason ?? "error");
+                mapped.Engine.RequestId, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.Finished?.VideoTokens ?? mapped.VideoTokens,
+                reader.CompletionTokens, reader.FinishReason ?? "error");
         }
         catch (ApiException e)
         {
@@ -74,12 +76,20 @@ internal static class ChatCompletionsEndpoints
         }
     }
 
-    private static UsageDto Usage(MappedRequest mapped, int completionTokens)
+    // Counts as the engine ran them: the prompt after TTM, its video rows, and DyCoke's own numbers when it ran.
+    private static UsageDto Usage(MappedRequest mapped, CompletionReader reader)
     {
-        int prompt = mapped.Engine.PromptIds.Length;
-        return new UsageDto(prompt, completionTokens, prompt + completionTokens)
+        var finished = reader.Finished;
+        int prompt = finished?.PromptTokens ?? mapped.Engine.PromptIds.Length;
+        int videoTokens = finished?.VideoTokens ?? mapped.VideoTokens;
+        int videos = mapped.Engine.Videos.Count;
+        var dycoke = finished?.DyCoke is { } stats
+            ? new DyCokeUsageDto(stats.VideoTokensBefore + videos, stats.VideoTokensAfter + videos, stats.MeanKeptVisualTokens, stats.PrunedSteps)
+            : null;
+        return new UsageDto(prompt, reader.CompletionTokens, prompt + reader.CompletionTokens)
         {
-            PromptTokensDetails = mapped.VideoTokens > 0 ? new PromptTokensDetailsDto(mapped.VideoTokens) : null,
+            PromptTokensDetails = videoTokens > 0 ? new PromptTokensDetailsDto(videoTokens) : null,
+            Dycoke = dycoke,
         };
     }
 
@@ -105,7 +115,7 @@ internal static class ChatCompletionsEndpoints
         await foreach (var piece in reader.ReadAsync(context.RequestAborted).ConfigureAwait(false)) text.Append(piece);
         if (reader.Error is not null) throw new ApiException(500, reader.Error, code: "generation_failed");
         var choice = new ChatChoice(0, new AssistantMessageDto(text.ToString()), reader.FinishReason!) { StopReason = reader.StopReason };
-        var response = new ChatCompletionResponse(id, created, modelName, [choice], Usage(mapped, reader.CompletionTokens));
+        var response = new ChatCompletionResponse(id, created, modelName, [choice], Usage(mapped, reader));
         await TypedResults.Json(response, ServerJsonContext.Default.ChatCompletionResponse).ExecuteAsync(context).ConfigureAwait(false);
     }
 
@@ -127,7 +137,7 @@ internal static class ChatCompletionsEndpoints
         else
         {
             await WriteAsync(response, ChunkMapper.ToEvent(chunks.Final(reader.FinishReason!, reader.StopReason)), ct).ConfigureAwait(false);
-            if (mapped.IncludeUsage) await WriteAsync(response, ChunkMapper.ToEvent(chunks.Usage(Usage(mapped, reader.CompletionTokens))), ct).ConfigureAwait(false);
+            if (mapped.IncludeUsage) await WriteAsync(response, ChunkMapper.ToEvent(chunks.Usage(Usage(mapped, reader))), ct).ConfigureAwait(false);
         }
         await WriteAsync(response, ChunkMapper.Done, ct).ConfigureAwait(false);
     }

@@ -1,6 +1,7 @@
 // Start-up: resolves the checkpoint (writing the demo one into the cache on first use), picks the backend, loads
 // weights, tokenizer and chat template, sizes the KV pool and starts the engine, logging each stage.
 using System.Diagnostics;
+using DyCoke.Compression;
 using DyCoke.Engine;
 using DyCoke.Model.Demo;
 using DyCoke.Model.Llava;
@@ -17,7 +18,7 @@ public static class ModelLoader
 
     /// <summary>Loads the configured checkpoint, or the demo one when none is configured.</summary>
     /// <exception cref="Model.Config.CheckpointException">The checkpoint directory is invalid.</exception>
-    public static ServedModel Load(ModelSettings settings, SchedulerSettings scheduler, ILogger logger)
+    public static ServedModel Load(ModelSettings settings, SchedulerSettings scheduler, DyCokeOptions dycoke, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var clock = Stopwatch.StartNew();
@@ -42,10 +43,13 @@ public static class ModelLoader
                 Scheduler = scheduler.ToEngineOptions(),
                 EndOfTurnTokenIds = EndOfTurnIds(tokenizer),
                 MaxModelLength = Math.Min(settings.MaxModelLength, model.Config.Text.MaxPositionEmbeddings),
+                DyCokeFirstPrunedLayer = dycoke.L,
             }, m => logger.LogWarning("{Message}", m));
             var served = new ServedModel(name, directory, isDemo, backend, model, tokenizer, prompts, engine);
             logger.LogInformation("Serving '{Name}' ({Description}), max model length {MaxLength}, ready in {Seconds:F1} s",
                 name, served.Description, engine.MaxModelLength, clock.Elapsed.TotalSeconds);
+            logger.LogInformation("DyCoke for video prompts: {State} (K {K}, L {L}, P {P}, gate {Gate}, {Mode} mode)",
+                dycoke.Enabled ? "on" : "off", dycoke.K, dycoke.L, dycoke.P, dycoke.Gate, dycoke.Mode);
             if (isDemo) logger.LogWarning("No model configured (Model:Path / --model DIR): serving the demo checkpoint; its answers are random");
             return served;
         }

@@ -1,5 +1,6 @@
 // Composition of the serve verb: configuration (appsettings.json, DYCOKE__ environment, command line), Serilog,
 // the served model and engine, Kestrel limits, middleware and endpoints. Tests build the same app on loopback.
+using DyCoke.Compression;
 using DyCoke.Server.Contracts;
 using DyCoke.Server.Endpoints;
 using DyCoke.Server.Mapping;
@@ -27,17 +28,20 @@ public static class ServerApp
         var scheduler = config.GetSection(SchedulerSettings.Section).Get<SchedulerSettings>() ?? new SchedulerSettings();
         var media = config.GetSection(MediaSettings.Section).Get<MediaSettings>() ?? new MediaSettings();
         var server = config.GetSection(ServerSettings.Section).Get<ServerSettings>() ?? new ServerSettings();
+        var dycoke = config.GetSection("DyCoke").Get<DyCokeOptions>() ?? DyCokeOptions.Default;
+        dycoke.Validate();
 
         builder.Services.Configure<ServerSettings>(config.GetSection(ServerSettings.Section));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes);
         builder.Services.AddSingleton(media);
+        builder.Services.AddSingleton(dycoke);
         builder.Services.AddSingleton<IVideoLoader, UnavailableVideoLoader>();
         builder.Services.AddSingleton<RequestMapper>();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHostedService<EngineLifetime>();
         builder.Services.AddSingleton(services =>
-            ModelLoader.Load(model, scheduler, services.GetRequiredService<ILoggerFactory>().CreateLogger("DyCoke.Server.ModelLoader")));
+            ModelLoader.Load(model, scheduler, dycoke, services.GetRequiredService<ILoggerFactory>().CreateLogger("DyCoke.Server.ModelLoader")));
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

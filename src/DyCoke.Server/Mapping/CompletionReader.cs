@@ -25,6 +25,9 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
 
     public int CompletionTokens { get; private set; }
 
+    /// <summary>The engine's last word on the sequence (prompt as run, video rows, DyCoke stats); null after a failure.</summary>
+    public SequenceFinished? Finished { get; private set; }
+
     /// <summary>The engine's failure message, when the sequence failed.</summary>
     public string? Error { get; private set; }
 
@@ -42,16 +45,18 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
                     string text = stops.Push(detokenizer.Add(token.TokenId));
                     if (stops.Stopped)
                     {
-                        // The engine frees the sequence within a step; the rest of its events are not needed.
+                        // The engine ends the sequence within a step; its terminal event still carries the usage.
                         await sequence.CancelAsync().ConfigureAwait(false);
                         FinishReason = "stop";
                         StopReason = stops.Matched;
                         if (text.Length > 0) yield return text;
+                        await DrainAfterStopAsync(cancellationToken).ConfigureAwait(false);
                         yield break;
                     }
                     if (text.Length > 0) yield return text;
                     break;
                 case SequenceFinished finished:
+                    Finished = finished;
                     CompletionTokens = finished.CompletionTokens;
                     string tail = stops.Push(detokenizer.Flush());
                     if (stops.Stopped)
@@ -77,6 +82,13 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
                     yield break;
             }
         }
+    }
+
+    // Tokens generated between the stop match and the cancellation being seen are not part of the answer.
+    private async Task DrainAfterStopAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var e in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            if (e is SequenceFinished finished) Finished = finished;
     }
 
     private void RecordTiming()

@@ -2,6 +2,7 @@
 // and param names, renders the chat template, loads videos through IVideoLoader and expands their placeholders, and
 // checks the context length. Every failure is an ApiException, raised before the first response byte.
 using System.Text.Json;
+using DyCoke.Compression;
 using DyCoke.Engine;
 using DyCoke.Model.Text;
 using DyCoke.Server.Contracts;
@@ -12,7 +13,7 @@ using DyCoke.Tensors;
 namespace DyCoke.Server.Mapping;
 
 /// <summary>Maps wire requests onto the served model.</summary>
-public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaSettings limits)
+public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaSettings limits, DyCokeOptions dycokeDefault)
 {
     private const int MaxStopStrings = 16;
 
@@ -32,6 +33,7 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
         string maxParam = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         if (maxTokens is < 1) throw ApiException.BadRequest($"{maxParam} must be at least 1, got {maxTokens}.", maxParam);
         var sampling = Sampling(request);
+        var dycoke = DyCokeField.Map(request.Dycoke, dycokeDefault);
 
         TokenizedPrompt prompt;
         try
@@ -56,7 +58,7 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
             if (ids.Length + max > maxLength)
                 throw new ApiException(400, $"'max_tokens' or 'max_completion_tokens' is too large: {max}. This model's maximum context length is {maxLength} tokens and your request has {ids.Length} input tokens ({max} > {maxLength} - {ids.Length}).",
                     maxParam, "context_length_exceeded");
-            var engineRequest = new EngineRequest($"chatcmpl-{Guid.NewGuid():N}", ids, frames, sampling with { MaxTokens = max });
+            var engineRequest = new EngineRequest($"chatcmpl-{Guid.NewGuid():N}", ids, frames, sampling with { MaxTokens = max }) { DyCoke = dycoke };
             return new MappedRequest(engineRequest, stops, stream, request.StreamOptions?.IncludeUsage ?? false, videoTokens);
         }
         catch

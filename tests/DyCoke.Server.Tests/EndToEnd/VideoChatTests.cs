@@ -9,7 +9,7 @@ namespace DyCoke.Server.Tests.EndToEnd;
 
 public sealed class VideoChatTests(VideoServerFixture server) : IClassFixture<VideoServerFixture>
 {
-    private static string Body(int seed, int? numFrames, bool stream)
+    private static string Body(int seed, int? numFrames, bool stream, object? dycoke = null)
     {
         var body = new Dictionary<string, object>
         {
@@ -32,6 +32,7 @@ public sealed class VideoChatTests(VideoServerFixture server) : IClassFixture<Vi
         };
         if (stream) body["stream_options"] = new { include_usage = true };
         if (numFrames is { } f) body["media_io_kwargs"] = new { video = new { num_frames = f } };
+        if (dycoke is not null) body["dycoke"] = dycoke;
         return JsonSerializer.Serialize(body);
     }
 
@@ -48,14 +49,50 @@ public sealed class VideoChatTests(VideoServerFixture server) : IClassFixture<Vi
     [InlineData(null, 2)]
     [InlineData(1, 1)]
     [InlineData(3, 3)]
-    public async Task Complete_VideoUrl_PromptHoldsFramesTimes196PlusOneRows(int? requested, int frames)
+    public async Task Complete_VideoUrlDyCokeOff_PromptHoldsFramesTimes196PlusOneRows(int? requested, int frames)
     {
-        var (_, usage) = await CompleteAsync(server.Http, Body(7, requested, stream: false));
+        var (_, usage) = await CompleteAsync(server.Http, Body(7, requested, stream: false, new { enabled = false }));
         int videoTokens = frames * 196 + 1;
         Assert.Equal(videoTokens, usage.GetProperty("prompt_tokens_details").GetProperty("video_tokens").GetInt32());
         Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > videoTokens);
         Assert.Equal(4, usage.GetProperty("completion_tokens").GetInt32());
+        Assert.False(usage.TryGetProperty("dycoke", out _));
         await server.WaitForIdleEngineAsync();
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task Complete_VideoUrlDyCokeOnByDefault_UsageReportsTtmAndPruning(int frames)
+    {
+        var (_, off) = await CompleteAsync(server.Http, Body(9, frames, stream: false, new { enabled = false }));
+        var (_, on) = await CompleteAsync(server.Http, Body(9, frames, stream: false));
+
+        var dycoke = on.GetProperty("dycoke");
+        int before = dycoke.GetProperty("video_tokens_before_ttm").GetInt32();
+        int after = dycoke.GetProperty("video_tokens_after_ttm").GetInt32();
+        Assert.Equal(frames * 196 + 1, before);
+        Assert.True(after < before, $"TTM kept {after} of {before}");
+        Assert.Equal(after, on.GetProperty("prompt_tokens_details").GetProperty("video_tokens").GetInt32());
+        Assert.Equal(off.GetProperty("prompt_tokens").GetInt32() - (before - after), on.GetProperty("prompt_tokens").GetInt32());
+        Assert.True(dycoke.GetProperty("decode_steps_pruned").GetInt32() >= 0);
+        Assert.True(dycoke.GetProperty("mean_kept_video_tokens").GetDouble() >= 0);
+        await server.WaitForIdleEngineAsync();
+    }
+
+    [Theory]
+    [InlineData("{\"k\": 1.5}", "dycoke.k")]
+    [InlineData("{\"p\": -0.1}", "dycoke.p")]
+    [InlineData("{\"l\": 1}", "dycoke.l")]
+    [InlineData("{\"mode\": \"fast\"}", "dycoke.mode")]
+    [InlineData("{\"enabled\": 1}", "dycoke.enabled")]
+    [InlineData("{\"gamma\": 1}", "dycoke.gamma")]
+    [InlineData("[1]", "dycoke")]
+    public async Task Complete_BadDyCokeOptions_400NamingTheField(string dycoke, string param)
+    {
+        string body = $$"""{"messages":[{"role":"user","content":"x"}],"dycoke":{{dycoke}}}""";
+        using var response = await Wire.PostAsync(server.Http, body, TestContext.Current.CancellationToken);
+        await Wire.AssertErrorAsync(response, HttpStatusCode.BadRequest, param);
     }
 
     [Fact]
