@@ -1,6 +1,7 @@
 // Composition of the serve verb: configuration (appsettings.json, DYCOKE__ environment, command line), Serilog,
 // the served model and engine, Kestrel limits, middleware and endpoints. Tests build the same app on loopback.
 using DyCoke.Compression;
+using DyCoke.Media;
 using DyCoke.Server.Contracts;
 using DyCoke.Server.Endpoints;
 using DyCoke.Server.Mapping;
@@ -27,6 +28,8 @@ public static class ServerApp
         var model = config.GetSection(ModelSettings.Section).Get<ModelSettings>() ?? new ModelSettings();
         var scheduler = config.GetSection(SchedulerSettings.Section).Get<SchedulerSettings>() ?? new SchedulerSettings();
         var media = config.GetSection(MediaSettings.Section).Get<MediaSettings>() ?? new MediaSettings();
+        var mediaOptions = config.GetSection(MediaSettings.Section).Get<MediaOptions>() ?? new MediaOptions();
+        mediaOptions.Validate();
         var server = config.GetSection(ServerSettings.Section).Get<ServerSettings>() ?? new ServerSettings();
         var dycoke = config.GetSection("DyCoke").Get<DyCokeOptions>() ?? DyCokeOptions.Default;
         dycoke.Validate();
@@ -36,7 +39,8 @@ public static class ServerApp
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes);
         builder.Services.AddSingleton(media);
         builder.Services.AddSingleton(dycoke);
-        builder.Services.AddSingleton<IVideoLoader, UnavailableVideoLoader>();
+        builder.Services.AddSingleton(mediaOptions);
+        builder.Services.AddSingleton<IVideoLoader, MediaVideoLoader>();
         builder.Services.AddSingleton<RequestMapper>();
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddHostedService<EngineLifetime>();

@@ -8,7 +8,8 @@ namespace DyCoke.Server.Mapping;
 /// <param name="Url">The video_url.url value (http(s), data: or file: URL).</param>
 /// <param name="NumFrames">media_io_kwargs.video.num_frames, already checked against the server maximum.</param>
 /// <param name="Fps">media_io_kwargs.video.fps, already checked against the server maximum.</param>
-public sealed record VideoInput(string Url, int? NumFrames, double? Fps);
+/// <param name="Location">Where the part sits in the request (messages[i].content[j]), to prefix error params.</param>
+public sealed record VideoInput(string Url, int? NumFrames, double? Fps, string Location = "");
 
 /// <summary>Fetches and decodes videos.</summary>
 public interface IVideoLoader

@@ -186,7 +186,7 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
                 if (!part.TryGetProperty("video_url", out var video) || video.ValueKind != JsonValueKind.Object
                     || !video.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || url.GetString()!.Length == 0)
                     throw ApiException.BadRequest($"{at}.video_url.url must be a non-empty string.", $"{at}.video_url.url");
-                videoInputs.Add(new VideoInput(url.GetString()!, numFrames, fps));
+                videoInputs.Add(new VideoInput(url.GetString()!, numFrames, fps, at));
                 return new VideoPart(videoInputs.Count - 1);
             case "image_url":
                 throw ApiException.BadRequest($"{at}: image input is not supported yet; send a video_url.", at, "unsupported_content");

@@ -1,13 +1,11 @@
-// The "Media" section: limits on video input that request validation enforces (frames, fps, videos per request).
+// The "Media" section as request validation sees it (frames, fps, videos per request). The same section also binds
+// DyCoke.Media's MediaOptions (sources, timeouts, sizes, decode pool), so the limits here and there agree.
 namespace DyCoke.Server.Options;
 
 /// <summary>Video input limits.</summary>
 public sealed record MediaSettings
 {
     public const string Section = "Media";
-
-    /// <summary>Frames sampled per video when the request does not say.</summary>
-    public int DefaultFrames { get; init; } = 32;
 
     /// <summary>The most frames a request may ask for.</summary>
     public int MaxFrames { get; init; } = 64;

@@ -95,15 +95,6 @@ public sealed class ChatCompletionsWireTests(ServerFixture server) : IClassFixtu
     }
 
     [Fact]
-    public async Task Post_VideoWithoutMediaPipeline_400SaysSo()
-    {
-        string body = """{"messages":[{"role":"user","content":[{"type":"video_url","video_url":{"url":"https://example.com/v.mp4"}},{"type":"text","text":"What happens?"}]}]}""";
-        using var response = await Wire.PostAsync(server.Http, body, TestContext.Current.CancellationToken);
-        var error = await Wire.AssertErrorAsync(response, HttpStatusCode.BadRequest);
-        Assert.Contains("video input not available in this build", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Get_UnknownRoute_404InOpenAiShape()
     {
         using var response = await server.Http.GetAsync("/v1/nothing-here", TestContext.Current.CancellationToken);

@@ -22,6 +22,11 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Extra command-line settings of a derived fixture.</summary>
     protected virtual string[] ExtraArgs => [];
 
+    /// <summary>Removes files a derived fixture created.</summary>
+    protected virtual void DeleteFiles()
+    {
+    }
+
     /// <summary>Service replacements of a derived fixture.</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
@@ -72,6 +77,7 @@ public class ServerFixture : IAsyncLifetime
             await _app.DisposeAsync();
         }
         if (Directory.Exists(_cache)) Directory.Delete(_cache, recursive: true);
+        DeleteFiles();
         GC.SuppressFinalize(this);
     }
 }
