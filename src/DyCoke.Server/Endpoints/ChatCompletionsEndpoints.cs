@@ -10,6 +10,8 @@ using DyCoke.Server.Contracts;
 using DyCoke.Server.Hosting;
 using DyCoke.Server.Mapping;
 using DyCoke.Server.Metrics;
+using DyCoke.Server.Options;
+using Microsoft.Extensions.Options;
 
 namespace DyCoke.Server.Endpoints;
 
@@ -21,14 +23,15 @@ internal static class ChatCompletionsEndpoints
         return app;
     }
 
-    private static async Task CreateAsync(HttpContext context, ServedModel model, RequestMapper mapper, ServerMetrics metrics, ILogger<RequestMapper> logger)
+    private static async Task CreateAsync(HttpContext context, ServedModel model, RequestMapper mapper, ServerMetrics metrics,
+        IOptions<ServerSettings> settings, ILogger<RequestMapper> logger)
     {
         long start = Stopwatch.GetTimestamp();
         try
         {
             var request = await RequestBody.ReadAsync(context, ServerJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
             var mapped = await mapper.MapAsync(request, context.RequestAborted).ConfigureAwait(false);
-            var reader = await RespondAsync(context, model, mapped, metrics, start).ConfigureAwait(false);
+            var reader = await RespondAsync(context, model, mapped, metrics, start, settings.Value.RequestTimeoutSeconds).ConfigureAwait(false);
             if (reader.FinishReason is { } reason)
                 metrics.RecordFinished(reason, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.CompletionTokens,
                     reader.Finished?.VideoTokens ?? mapped.VideoTokens, Stopwatch.GetElapsedTime(start));
@@ -48,9 +51,13 @@ internal static class ChatCompletionsEndpoints
         }
     }
 
-    private static async Task<CompletionReader> RespondAsync(HttpContext context, ServedModel model, MappedRequest mapped, ServerMetrics metrics, long start)
+    private static async Task<CompletionReader> RespondAsync(HttpContext context, ServedModel model, MappedRequest mapped, ServerMetrics metrics,
+        long start, double timeoutSeconds)
     {
-        using var sequence = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // The timeout counts from arrival, so media fetch and decode time count against it.
+        using var deadline = new CancellationTokenSource();
+        if (timeoutSeconds > 0) deadline.CancelAfter(TimeSpan.FromSeconds(Math.Max(0, timeoutSeconds - Stopwatch.GetElapsedTime(start).TotalSeconds)));
+        using var sequence = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         ChannelReader<TokenEvent> events;
         try
         {
@@ -63,7 +70,7 @@ internal static class ChatCompletionsEndpoints
         }
         try
         {
-            var reader = new CompletionReader(events, model.Tokenizer.CreateDetokenizer(), new StopStringMatcher(mapped.StopStrings), sequence, metrics, start);
+            var reader = new CompletionReader(events, model.Tokenizer.CreateDetokenizer(), new StopStringMatcher(mapped.StopStrings), sequence, metrics, start, deadline.Token);
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             if (mapped.Stream) await StreamAsync(context, new ChunkMapper(mapped.Engine.RequestId, created, model.Name), reader, mapped).ConfigureAwait(false);
             else await CompleteAsync(context, mapped.Engine.RequestId, created, model.Name, reader, mapped).ConfigureAwait(false);
@@ -113,7 +120,7 @@ internal static class ChatCompletionsEndpoints
     {
         var text = new StringBuilder();
         await foreach (var piece in reader.ReadAsync(context.RequestAborted).ConfigureAwait(false)) text.Append(piece);
-        if (reader.Error is not null) throw new ApiException(500, reader.Error, code: "generation_failed");
+        if (reader.Error is not null) throw new ApiException(reader.ErrorStatus, reader.Error, code: ErrorCode(reader));
         var choice = new ChatChoice(0, new AssistantMessageDto(text.ToString()), reader.FinishReason!) { StopReason = reader.StopReason };
         var response = new ChatCompletionResponse(id, created, modelName, [choice], Usage(mapped, reader));
         await TypedResults.Json(response, ServerJsonContext.Default.ChatCompletionResponse).ExecuteAsync(context).ConfigureAwait(false);
@@ -131,7 +138,7 @@ internal static class ChatCompletionsEndpoints
             await WriteAsync(response, ChunkMapper.ToEvent(chunks.Content(piece)), ct).ConfigureAwait(false);
         if (reader.Error is not null)
         {
-            var error = new ApiException(500, reader.Error, code: "generation_failed").ToResponse();
+            var error = new ApiException(reader.ErrorStatus, reader.Error, code: ErrorCode(reader)).ToResponse();
             await WriteAsync(response, ChunkMapper.ToEvent(error), ct).ConfigureAwait(false);
         }
         else
@@ -141,6 +148,8 @@ internal static class ChatCompletionsEndpoints
         }
         await WriteAsync(response, ChunkMapper.Done, ct).ConfigureAwait(false);
     }
+
+    private static string ErrorCode(CompletionReader reader) => reader.ErrorStatus == StatusCodes.Status504GatewayTimeout ? "timeout" : "generation_failed";
 
     private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)
     {

@@ -12,8 +12,9 @@ namespace DyCoke.Server.Mapping;
 /// <summary>Text pieces of one generation; after enumeration, how it ended.</summary>
 /// <remarks>Token timing goes to <paramref name="metrics"/>: time to first token from <paramref name="startTimestamp"/>
 /// (a <see cref="Stopwatch"/> timestamp of the request's arrival), then the gap between tokens.</remarks>
+/// <paramref name="deadline"/> is the request timeout: a sequence the engine cut because it fired ends with a 504 error.
 public sealed class CompletionReader(ChannelReader<TokenEvent> events, IncrementalDetokenizer detokenizer, StopStringMatcher stops,
-    CancellationTokenSource sequence, ServerMetrics metrics, long startTimestamp)
+    CancellationTokenSource sequence, ServerMetrics metrics, long startTimestamp, CancellationToken deadline = default)
 {
     private long _lastToken = startTimestamp;
 
@@ -28,8 +29,11 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
     /// <summary>The engine's last word on the sequence (prompt as run, video rows, DyCoke stats); null after a failure.</summary>
     public SequenceFinished? Finished { get; private set; }
 
-    /// <summary>The engine's failure message, when the sequence failed.</summary>
+    /// <summary>The engine's failure message (or the timeout's), when the sequence failed.</summary>
     public string? Error { get; private set; }
+
+    /// <summary>The HTTP status that goes with <see cref="Error"/>: 500, or 504 for a timeout.</summary>
+    public int ErrorStatus { get; private set; } = StatusCodes.Status500InternalServerError;
 
     /// <summary>Yields non-empty text pieces until the sequence ends, a stop string matches, or the token is cancelled.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (client gone).</exception>
@@ -55,6 +59,10 @@ public sealed class CompletionReader(ChannelReader<TokenEvent> events, Increment
                     }
                     if (text.Length > 0) yield return text;
                     break;
+                case SequenceFinished { Reason: EngineFinishReason.Cancelled } when deadline.IsCancellationRequested:
+                    Error = "The request timed out before generation finished.";
+                    ErrorStatus = StatusCodes.Status504GatewayTimeout;
+                    yield break;
                 case SequenceFinished finished:
                     Finished = finished;
                     CompletionTokens = finished.CompletionTokens;
