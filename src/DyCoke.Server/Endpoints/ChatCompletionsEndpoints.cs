@@ -32,6 +32,8 @@ internal static class ChatCompletionsEndpoints
             var request = await RequestBody.ReadAsync(context, ServerJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
             var mapped = await mapper.MapAsync(request, context.RequestAborted).ConfigureAwait(false);
             var reader = await RespondAsync(context, model, mapped, metrics, start, settings.Value.RequestTimeoutSeconds).ConfigureAwait(false);
+            if (reader.Finished?.DyCoke is { } stats)
+                metrics.RecordDyCoke(stats.VideoTokensBefore + mapped.Engine.Videos.Count, stats.VideoTokensAfter + mapped.Engine.Videos.Count, stats.PrunedSteps);
             if (reader.FinishReason is { } reason)
                 metrics.RecordFinished(reason, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.CompletionTokens,
                     reader.Finished?.VideoTokens ?? mapped.VideoTokens, Stopwatch.GetElapsedTime(start));

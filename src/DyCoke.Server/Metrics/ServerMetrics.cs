@@ -18,6 +18,9 @@ public sealed class ServerMetrics(ServedModel model)
     private long _generationTokens;
     private long _disconnects;
     private long _rejected;
+    private long _dycokeBefore;
+    private long _dycokeAfter;
+    private long _dycokePrunedSteps;
 
     public Histogram TimeToFirstToken { get; } = new("dycoke:time_to_first_token_seconds", "Time from request arrival to the first generated token.", s_latency);
 
@@ -30,6 +33,20 @@ public sealed class ServerMetrics(ServedModel model)
     public Histogram GenerationTokensPerRequest { get; } = new("dycoke:request_generation_tokens", "Generated tokens per request.", s_tokens);
 
     public Histogram VideoTokensPerRequest { get; } = new("dycoke:request_video_tokens", "Video feature rows in the prompt per request with video.", s_tokens);
+
+    public Histogram MediaFetchSeconds { get; } = new("dycoke:media_fetch_seconds", "Time to fetch or stage one video.", s_latency);
+
+    public Histogram MediaDecodeSeconds { get; } = new("dycoke:media_decode_seconds", "Time to probe, decode and preprocess one video.", s_latency);
+
+    public Histogram FramesPerVideo { get; } = new("dycoke:video_frames", "Frames sampled per video.", [1, 2, 4, 8, 16, 32, 64, 128]);
+
+    /// <summary>Records what DyCoke did for one finished request (counts include each video's newline).</summary>
+    public void RecordDyCoke(int videoTokensBefore, int videoTokensAfter, int prunedSteps)
+    {
+        Interlocked.Add(ref _dycokeBefore, videoTokensBefore);
+        Interlocked.Add(ref _dycokeAfter, videoTokensAfter);
+        Interlocked.Add(ref _dycokePrunedSteps, prunedSteps);
+    }
 
     /// <summary>Records a request that produced a response with <paramref name="finishReason"/>.</summary>
     public void RecordFinished(string finishReason, int promptTokens, int completionTokens, int videoTokens, TimeSpan elapsed)
@@ -70,10 +87,14 @@ public sealed class ServerMetrics(ServedModel model)
         Metric("dycoke:generation_tokens_total", "counter", "Generated tokens of finished requests.", Interlocked.Read(ref _generationTokens).ToString(inv));
         Metric("dycoke:http_requests_client_disconnected_total", "counter", "Requests whose client went away before the end.", Interlocked.Read(ref _disconnects).ToString(inv));
         Metric("dycoke:requests_rejected_total", "counter", "Requests refused with 503 (queue full or draining).", Interlocked.Read(ref _rejected).ToString(inv));
+        Metric("dycoke:video_tokens_before_ttm_total", "counter", "Video tokens before DyCoke's temporal merging.", Interlocked.Read(ref _dycokeBefore).ToString(inv));
+        Metric("dycoke:video_tokens_after_ttm_total", "counter", "Video tokens after DyCoke's temporal merging.", Interlocked.Read(ref _dycokeAfter).ToString(inv));
+        Metric("dycoke:decode_steps_pruned_total", "counter", "Decode steps that attended to a pruned visual KV span.", Interlocked.Read(ref _dycokePrunedSteps).ToString(inv));
         sb.Append("# HELP dycoke:request_success_total Finished requests by finish reason.\n# TYPE dycoke:request_success_total counter\n");
         foreach (var (reason, n) in _finished.OrderBy(p => p.Key, StringComparer.Ordinal))
             sb.Append("dycoke:request_success_total{").Append(label).Append(",finished_reason=\"").Append(reason).Append("\"} ").Append(n).Append('\n');
-        foreach (var h in new[] { TimeToFirstToken, InterTokenLatency, EndToEndLatency, PromptTokensPerRequest, GenerationTokensPerRequest, VideoTokensPerRequest })
+        foreach (var h in new[] { TimeToFirstToken, InterTokenLatency, EndToEndLatency, PromptTokensPerRequest, GenerationTokensPerRequest, VideoTokensPerRequest,
+            MediaFetchSeconds, MediaDecodeSeconds, FramesPerVideo })
             h.WriteTo(sb);
         return sb.ToString();
     }

@@ -58,6 +58,12 @@ public sealed class MediaVideoTests(MediaServerFixture server) : IClassFixture<M
         var usage = await UsageAsync(response);
         Assert.Equal(4 * 196 + 1, usage.GetProperty("dycoke").GetProperty("video_tokens_before_ttm").GetInt32());
         await server.WaitForIdleEngineAsync();
+
+        string metrics = await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        long Value(string prefix) => long.Parse(metrics.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal)).Split(' ')[^1]);
+        Assert.True(Value("dycoke:video_frames_count ") >= 1);
+        Assert.True(Value("dycoke:media_decode_seconds_count ") >= 1);
+        Assert.True(Value("dycoke:video_tokens_before_ttm_total{") >= 4 * 196 + 1);
     }
 
     [Fact]
