@@ -19,7 +19,15 @@ internal static class ChatCompletionsEndpoints
 {
     public static IEndpointRouteBuilder MapChatCompletions(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/chat/completions", CreateAsync);
+        app.MapPost("/v1/chat/completions", CreateAsync)
+            .WithName("CreateChatCompletion")
+            .WithSummary("Chat completion over text and video_url parts; SSE chunks when stream is true")
+            .Accepts<ChatCompletionRequest>("application/json")
+            .Produces<ChatCompletionResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

@@ -11,8 +11,10 @@ internal static class TokenizeEndpoints
 {
     public static IEndpointRouteBuilder MapTokenize(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/tokenize", TokenizeAsync);
-        app.MapPost("/detokenize", DetokenizeAsync);
+        app.MapPost("/tokenize", TokenizeAsync)
+            .Accepts<TokenizeRequest>("application/json").Produces<TokenizeResponse>().Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
+        app.MapPost("/detokenize", DetokenizeAsync)
+            .Accepts<DetokenizeRequest>("application/json").Produces<DetokenizeResponse>().Produces<ErrorResponse>(StatusCodes.Status400BadRequest);
         return app;
     }
 

@@ -1,4 +1,4 @@
-// Bearer-key authentication (openai-api.md §6 "Auth"): when keys are configured every route except health and metrics is
+// Bearer-key authentication (openai-api.md §6 "Auth"): when keys are configured every route except health, metrics and the API docs is
 // guarded; keys are compared as SHA-256 digests in constant time, so timing reveals nothing about a key.
 using System.Security.Cryptography;
 using System.Text;
@@ -27,7 +27,7 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<ServerSett
 
     private static bool IsPublic(HttpRequest request) =>
         HttpMethods.IsOptions(request.Method) || request.Path.StartsWithSegments("/health") || request.Path.StartsWithSegments("/ping")
-        || request.Path.StartsWithSegments("/metrics");
+        || request.Path.StartsWithSegments("/metrics") || request.Path.StartsWithSegments("/openapi") || request.Path.StartsWithSegments("/swagger");
 
     private bool IsAuthorized(HttpRequest request)
     {

@@ -35,7 +35,12 @@ public static class ServerApp
         dycoke.Validate();
 
         builder.Services.Configure<ServerSettings>(config.GetSection(ServerSettings.Section));
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower; // the OpenAPI schemas match the wire
+        });
+        builder.Services.AddOpenApi();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = server.MaxRequestBodyBytes);
         builder.Services.AddSingleton(media);
         builder.Services.AddSingleton(dycoke);
@@ -53,6 +58,8 @@ public static class ServerApp
         app.UseOpenAiErrors();
         app.UseMiddleware<RequestLoggingMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.MapOpenApi();
+        app.UseSwaggerUI(o => o.SwaggerEndpoint("/openapi/v1.json", "DyCoke.Server"));
         app.MapHealth();
         app.MapModels();
         app.MapChatCompletions();

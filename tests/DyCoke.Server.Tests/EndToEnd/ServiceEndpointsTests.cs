@@ -92,4 +92,16 @@ public sealed class ServiceEndpointsTests(ServerFixture server) : IClassFixture<
         var generated = text.Split('\n').Single(l => l.StartsWith("dycoke:generation_tokens_total{", StringComparison.Ordinal));
         Assert.True(long.Parse(generated.Split(' ')[1]) >= 3);
     }
+
+    [Fact]
+    public async Task OpenApi_DocumentAndSwaggerUi_DescribeTheRoutes()
+    {
+        using var doc = JsonDocument.Parse(await server.Http.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken));
+        var paths = doc.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/v1/chat/completions", out var chat));
+        Assert.True(chat.GetProperty("post").GetProperty("responses").TryGetProperty("400", out _));
+        Assert.True(paths.TryGetProperty("/v1/models", out _));
+        using var ui = await server.Http.GetAsync("/swagger/index.html", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
 }
