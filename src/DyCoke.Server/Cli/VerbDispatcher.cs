@@ -1,5 +1,5 @@
 // The executable's verbs: picks the command for args[0] and owns the usage text and exit codes.
-// make-demo-model and selftest exist today; `serve` comes with the server issue (#8).
+// serve (the default, in Program.cs), make-demo-model and selftest.
 namespace DyCoke.Server.Cli;
 
 internal static class VerbDispatcher
@@ -9,7 +9,8 @@ internal static class VerbDispatcher
     public const int ExitUsage = 2;
 
     public const string UsageText = """
-        Usage: dycoke-server <verb> [arguments]
+        Usage: dycoke-server [serve] [options]       (serve is the default verb)
+               dycoke-server <verb> [arguments]
 
         Verbs:
           make-demo-model DIR [--tokenizer PATH] [--seed N]
@@ -23,8 +24,10 @@ internal static class VerbDispatcher
               On a GPU host: run every compute op on CUDA and on the CPU with the same random inputs (F32, F16,
               BF16) and print max error, NMSE and tolerance per op. Exit 0 all passed, 1 a failure, 3 no GPU.
 
-          serve
-              Not available yet: the OpenAI-compatible server arrives with the server issue (#8).
+          serve [--urls URL] [--model DIR] [--device auto|cpu|cuda] [--served-model-name NAME] [--api-key KEY]
+              Run the OpenAI-compatible server (POST /v1/chat/completions, GET /v1/models, GET /health). Without
+              --model it writes a demo checkpoint (random answers) once into ~/.cache/dycoke/demo-model and serves it.
+              Any appsettings.json key can be given as --Section:Key=value or DYCOKE__Section__Key.
 
         Exit codes: 0 success, 1 failure, 2 bad usage, 3 no GPU (selftest).
         """;
@@ -42,7 +45,6 @@ internal static class VerbDispatcher
             "-h" or "--help" or "help" => PrintHelp(stdout),
             "selftest" when rest.Length == 0 => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(stdout),
             "selftest" => Usage(stderr, "selftest takes no arguments"),
-            "serve" => Usage(stderr, "'serve' is not available yet; it arrives with the server issue (#8)"),
             _ => Usage(stderr, $"unknown verb '{verb}'"),
         };
     }

@@ -1,0 +1,245 @@
+// The step loop (architecture.md §4): one dedicated thread owns the scheduler, the KV pool and the model runner;
+// requests arrive through a queue, and each step reaps cancelled sequences, schedules, runs prefill and decode,
+// samples and emits one event per sequence. Shutdown drains: new work is refused, in-flight work finishes or is cut.
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace DyCoke.Engine;
+
+/// <summary>Continuous-batching engine over one <see cref="ModelRunner"/>.</summary>
+public sealed class Engine : IEngine, IDisposable
+{
+    private readonly ModelRunner _runner;
+    private readonly EngineOptions _options;
+    private readonly Action<string> _log;
+    private readonly KvCachePool _pool;
+    private readonly Scheduler _scheduler;
+    private readonly Sampler _sampler = new();
+    private readonly ConcurrentQueue<Sequence> _inbox = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _thread;
+    private readonly HashSet<int> _endOfTurn;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextId;
+    private int _queued; // sequences submitted and not yet ended, for the queue limit
+    private int _disposed;
+    private volatile bool _draining;
+    private volatile bool _abortAll;
+    private volatile EngineSnapshot _snapshot;
+
+    /// <summary>Starts the step thread. The runner's KV slots are split into blocks of the scheduler's block size.</summary>
+    public Engine(ModelRunner runner, EngineOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Scheduler.Validate();
+        _runner = runner;
+        _options = options;
+        _log = log ?? (_ => { });
+        _pool = new KvCachePool(runner.NumSlots / options.Scheduler.BlockSize, options.Scheduler.BlockSize);
+        _scheduler = new Scheduler(_pool, options.Scheduler);
+        _endOfTurn = [.. options.EndOfTurnTokenIds];
+        MaxModelLength = Math.Min(options.MaxModelLength, _pool.NumSlots);
+        _snapshot = new EngineSnapshot(0, 0, 0, _pool.NumBlocks, _pool.NumBlocks, 0, true, false);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "dycoke-engine-step" };
+        _thread.Start();
+    }
+
+    public int MaxModelLength { get; }
+
+    public EngineSnapshot Snapshot() => _snapshot;
+
+    public ChannelReader<TokenEvent> Submit(EngineRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Sampling.Validate();
+        if (request.DyCoke is { Enabled: true } dycoke)
+        {
+            dycoke.Validate();
+            // One decode batch scores at one layer, so every pruning sequence must share L.
+            if (request.Videos.Count == 1 && dycoke.L != _options.DyCokeFirstPrunedLayer)
+                throw new ArgumentException($"DyCoke L must be {_options.DyCokeFirstPrunedLayer} on this engine, got {dycoke.L}", nameof(request));
+            if (dycoke.L >= _runner.Model.Config.Text.NumHiddenLayers)
+                throw new ArgumentException($"DyCoke L is {dycoke.L} but the model has {_runner.Model.Config.Text.NumHiddenLayers} layers", nameof(request));
+        }
+        if (request.PromptIds is not { Length: > 0 }) throw new ArgumentException("the prompt is empty", nameof(request));
+        if (request.PromptIds.Length + request.Sampling.MaxTokens > MaxModelLength)
+            throw new ArgumentException($"prompt ({request.PromptIds.Length} tokens) + max_tokens ({request.Sampling.MaxTokens}) exceeds the maximum length {MaxModelLength}", nameof(request));
+        if (_draining) throw new EngineOverloadedException("the server is shutting down", isDraining: true);
+        if (!_snapshot.IsAlive) throw new EngineOverloadedException("the engine has stopped");
+        if (Interlocked.Increment(ref _queued) > _options.Scheduler.MaxQueuedRequests)
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new EngineOverloadedException($"the queue is full ({_options.Scheduler.MaxQueuedRequests} requests in the engine)");
+        }
+        var channel = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var seq = new Sequence(Interlocked.Increment(ref _nextId), request, _pool.BlockSize, channel.Writer, cancellationToken);
+        // A cancelled request must be reaped even when the loop is idle-waiting for work.
+        if (cancellationToken.CanBeCanceled) seq.CancellationRegistration = cancellationToken.UnsafeRegister(static s => ((Engine)s!).Wake(), this);
+        _inbox.Enqueue(seq);
+        _wake.Release();
+        return channel.Reader;
+    }
+
+    /// <summary>
+    /// Refuses new work, lets in-flight sequences finish for up to <paramref name="drainTimeout"/>, then cuts the
+    /// rest (reason Aborted) and stops the step thread.
+    /// </summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        _draining = true;
+        _snapshot = _snapshot with { IsDraining = true }; // the step thread republishes the full picture
+        Wake();
+        var finished = await Task.WhenAny(_stopped.Task, Task.Delay(drainTimeout)).ConfigureAwait(false);
+        if (finished != _stopped.Task)
+        {
+            _abortAll = true;
+            Wake();
+            await _stopped.Task.ConfigureAwait(false);
+        }
+    }
+
+    private void Loop()
+    {
+        try
+        {
+            while (true)
+            {
+                Admit();
+                Reap();
+                Publish();
+                if (!_scheduler.HasWork)
+                {
+                    if (_draining) break;
+                    _wake.Wait();
+                    continue;
+                }
+                Step();
+            }
+        }
+        catch (Exception e)
+        {
+            _log($"engine step thread died: {e}");
+            FailAll($"the engine failed: {e.Message}");
+        }
+        finally
+        {
+            _snapshot = _snapshot with { IsAlive = false, IsDraining = _draining };
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Admit()
+    {
+        while (_inbox.TryDequeue(out var seq)) _scheduler.Add(seq);
+    }
+
+    // Cancelled or shutdown-cut sequences leave before scheduling, so their blocks are free for this very step.
+    private void Reap()
+    {
+        foreach (var seq in _scheduler.Running.Concat(_scheduler.Waiting).ToList())
+        {
+            if (_abortAll) End(seq, EngineFinishReason.Aborted);
+            else if (seq.CancellationToken.IsCancellationRequested) End(seq, EngineFinishReason.Cancelled);
+        }
+    }
+
+    private void Step()
+    {
+        var step = _scheduler.Schedule();
+        foreach (var seq in step.Preempted)
+        {
+                _log($"preempted sequence {seq.Request.RequestId} ({seq.NumTokens} tokens) for recompute");
+        }
+        if (step.IsEmpty) return;
+        // Decode first: the sequences already running get their token before new prompts add latency.
+        if (step.Decodes.Count > 0) RunAndSample(step.Decodes, _runner.Decode);
+        if (step.Prefills.Count > 0) RunAndSample(step.Prefills, _runner.Prefill);
+    }
+
+    private void RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, float[]> run)
+    {
+        float[] logits; // [B·V]
+        try
+        {
+            logits = run(batch);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OutOfMemoryException)
+        {
+            _log($"batch of {batch.Count} failed: {e.Message}");
+            foreach (var seq in batch) Fail(seq, $"generation failed: {e.Message}");
+            return;
+        }
+        int v = logits.Length / batch.Count;
+        for (int b = 0; b < batch.Count; b++)
+        {
+            var seq = batch[b];
+            int token = _sampler.Sample(logits.AsSpan(b * v, v), seq.Sampling, seq.Random, seq.OutputCounts);
+            seq.AppendToken(token);
+            bool stop = !seq.Sampling.IgnoreEos && _endOfTurn.Contains(token) || seq.Sampling.StopTokenIds.Contains(token);
+            if (stop) End(seq, EngineFinishReason.Stop, token);
+            else
+            {
+                seq.Events?.TryWrite(new TokenGenerated(token));
+                if (seq.OutputIds.Count >= seq.Sampling.MaxTokens) End(seq, EngineFinishReason.Length);
+            }
+        }
+    }
+
+    private void End(Sequence seq, EngineFinishReason reason, int? stopToken = null)
+    {
+        Release(seq);
+        seq.Events?.TryWrite(new SequenceFinished(reason, seq.NumPromptTokens, seq.OutputIds.Count, stopToken)
+        {
+            VideoTokens = seq.NumVideoTokens,
+            DyCoke = seq.DyCokeStats,
+        });
+        seq.Events?.TryComplete();
+    }
+
+    private void Fail(Sequence seq, string message)
+    {
+        Release(seq);
+        seq.Events?.TryWrite(new SequenceFailed(message));
+        seq.Events?.TryComplete();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine is gone; nothing is left to reap.
+        }
+    }
+
+    // Frees the KV blocks and the frames: the engine owns an accepted request's video tensors until it ends.
+    private void Release(Sequence seq)
+    {
+        _scheduler.Finish(seq);
+        Interlocked.Decrement(ref _queued);
+        foreach (var video in seq.Request.Videos) video.Dispose();
+        seq.CancellationRegistration.Dispose();
+    }
+
+    private void FailAll(string message)
+    {
+        Admit();
+        foreach (var seq in _scheduler.Running.Concat(_scheduler.Waiting).ToList()) Fail(seq, message);
+    }
+
+    private void Publish() => _snapshot = new EngineSnapshot(_scheduler.Running.Count, _scheduler.Waiting.Count + _inbox.Count,
+        _pool.NumUsedBlocks, _pool.NumFreeBlocks, _pool.NumBlocks, _scheduler.NumPreemptions, true, _draining);
+
+    /// <summary>Stops the step thread (cutting in-flight work at once) and frees the runner.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        StopAsync(TimeSpan.Zero).GetAwaiter().GetResult();
+        _runner.Dispose();
+        _wake.Dispose();
+    }
+}

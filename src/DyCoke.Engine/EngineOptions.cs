@@ -1,0 +1,17 @@
+// Engine-wide settings beyond the scheduler's limits: the model's end-of-turn ids and the drain time on shutdown.
+namespace DyCoke.Engine;
+
+/// <summary>Settings of an <see cref="Engine"/>.</summary>
+public sealed record EngineOptions
+{
+    public SchedulerOptions Scheduler { get; init; } = new();
+
+    /// <summary>Ids that end every sequence unless it sets IgnoreEos (&lt;|im_end|&gt;, &lt;|endoftext|&gt;).</summary>
+    public IReadOnlyList<int> EndOfTurnTokenIds { get; init; } = [];
+
+    /// <summary>DyCoke's L for every pruning sequence (one decode batch scores at one layer); requests must match it.</summary>
+    public int DyCokeFirstPrunedLayer { get; init; } = 3;
+
+    /// <summary>Context length cap; the KV pool may lower it further.</summary>
+    public int MaxModelLength { get; init; } = 32768;
+}

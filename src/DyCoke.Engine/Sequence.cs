@@ -1,0 +1,120 @@
+// One generation stream, the engine's unit of state (nano-vllm's Sequence): status, tokens, the KV blocks it owns,
+// its sampling settings and random generator, per-sequence compression state and the channel its events go to.
+using System.Threading.Channels;
+using DyCoke.Compression;
+
+namespace DyCoke.Engine;
+
+/// <summary>Where a sequence is in its life.</summary>
+public enum SequenceStatus
+{
+    Waiting,
+    Running,
+    Finished,
+}
+
+/// <summary>One request's generation: prompt + generated tokens and the KV blocks holding them.</summary>
+public sealed class Sequence
+{
+    private readonly List<int> _outputIds = [];
+    private readonly List<int> _blocks = [];
+    private readonly Dictionary<int, int> _outputCounts = [];
+    private int[] _promptIds;
+
+    internal Sequence(long id, EngineRequest request, int blockSize, ChannelWriter<TokenEvent>? events = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        if (request.PromptIds is not { Length: > 0 }) throw new ArgumentException("the prompt is empty", nameof(request));
+        Id = id;
+        Request = request;
+        _promptIds = request.PromptIds;
+        BlockSize = blockSize;
+        Events = events;
+        CancellationToken = cancellationToken;
+        Random = new Random(request.Sampling.Seed is long seed ? unchecked((int)(seed ^ (seed >> 32))) : System.Random.Shared.Next());
+    }
+
+    /// <summary>Arrival order: a larger id is a newer sequence (the one preempted first).</summary>
+    public long Id { get; }
+
+    public EngineRequest Request { get; }
+
+    public SamplingParams Sampling => Request.Sampling;
+
+    public SequenceStatus Status { get; internal set; } = SequenceStatus.Waiting;
+
+    /// <summary>Tokens per KV block.</summary>
+    public int BlockSize { get; }
+
+    /// <summary>The prompt the model runs on: the request's ids, with each video's placeholder run shortened by TTM
+    /// once the first prefill has merged its tokens.</summary>
+    public IReadOnlyList<int> PromptIds => _promptIds;
+
+    public int NumPromptTokens => _promptIds.Length;
+
+    /// <summary>Prompt rows holding video features (newlines included), after TTM when DyCoke ran.</summary>
+    public int NumVideoTokens { get; internal set; }
+
+    public IReadOnlyList<int> OutputIds => _outputIds;
+
+    /// <summary>Prompt + generated tokens.</summary>
+    public int NumTokens => NumPromptTokens + _outputIds.Count;
+
+    /// <summary>The most recent token: the one the next decode step feeds in.</summary>
+    public int LastTokenId => _outputIds.Count > 0 ? _outputIds[^1] : _promptIds[^1];
+
+    /// <summary>The KV blocks this sequence owns, in position order.</summary>
+    public IReadOnlyList<int> Blocks => _blocks;
+
+    public int NumBlocks => _blocks.Count;
+
+    /// <summary>Times this sequence was preempted and recomputed.</summary>
+    public int NumPreemptions { get; internal set; }
+
+    /// <summary>DyCoke's dynamic-pruning state for this sequence's visual span, or null (no DP). Rebuilt by each prefill.</summary>
+    public DynamicKvPruning? Pruning { get; internal set; }
+
+    /// <summary>What DyCoke did for this sequence (TTM counts, pruned decode steps), or null when it did not run.</summary>
+    public DyCokeStats? DyCokeStats { get; internal set; }
+
+    /// <summary>Generated-token counts, for presence and frequency penalties.</summary>
+    public IReadOnlyDictionary<int, int> OutputCounts => _outputCounts;
+
+    internal Random Random { get; }
+
+    internal ChannelWriter<TokenEvent>? Events { get; }
+
+    internal CancellationToken CancellationToken { get; }
+
+    internal CancellationTokenRegistration CancellationRegistration { get; set; }
+
+    /// <summary>The KV slot of the token at <paramref name="position"/> (page size 1 inside a block).</summary>
+    public int SlotOf(int position) => _blocks[position / BlockSize] * BlockSize + position % BlockSize;
+
+    /// <summary>Slots of positions [0, count): what a decode step lets this sequence attend to.</summary>
+    public int[] SlotsUpTo(int count)
+    {
+        var slots = new int[count]; // [count]
+        for (int p = 0; p < count; p++) slots[p] = SlotOf(p);
+        return slots;
+    }
+
+    /// <summary>The token at <paramref name="position"/> (prompt first, then output).</summary>
+    public int TokenAt(int position) => position < NumPromptTokens ? _promptIds[position] : _outputIds[position - NumPromptTokens];
+
+    /// <summary>Every token, prompt then output: what a (re)prefill feeds in.</summary>
+    public int[] AllTokenIds() => [.. _promptIds, .. _outputIds];
+
+    internal void SetPrompt(int[] promptIds) => _promptIds = promptIds;
+
+    internal void AppendToken(int tokenId)
+    {
+        _outputIds.Add(tokenId);
+        _outputCounts[tokenId] = _outputCounts.GetValueOrDefault(tokenId) + 1;
+    }
+
+    internal void AddBlock(int block) => _blocks.Add(block);
+
+    internal void ClearBlocks() => _blocks.Clear();
+}

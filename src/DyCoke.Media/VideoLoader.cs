@@ -1,0 +1,104 @@
+// The entry point of DyCoke.Media: one video_url in, [F, 3, 384, 384] pixels out. Order matters for safety and cost:
+// sampling parameters are checked before anything is fetched, a place in the decode line is taken before the download,
+// the probe's size/duration caps run before decoding, and the staged file is deleted whatever happens.
+using System.Diagnostics;
+
+namespace DyCoke.Media;
+
+/// <summary>Loads videos safely and turns them into LLaVA-OneVision pixels. Thread-safe; share one per server.</summary>
+public sealed class VideoLoader : IDisposable
+{
+    private readonly MediaOptions _options;
+    private readonly MediaSources _sources;
+
+    /// <summary>Creates the loader. Throws <see cref="ArgumentException"/> when <paramref name="options"/> is invalid.</summary>
+    public VideoLoader(MediaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _sources = new MediaSources(options);
+        Pool = new DecodePool(options.DecodeWorkers, options.DecodeQueueLimit);
+    }
+
+    /// <summary>The decode worker pool (for metrics: admitted and running counts).</summary>
+    public DecodePool Pool { get; }
+
+    /// <summary>
+    /// Fetches, probes, samples, decodes and preprocesses the video of <paramref name="request"/>.
+    /// Throws <see cref="MediaException"/> for every refusal or failure (see <see cref="MediaErrorKind"/>), and
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires; in every case any
+    /// ffmpeg process has been killed and any staged file deleted before it returns.
+    /// </summary>
+    public async Task<VideoFrames> LoadAsync(VideoRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        FrameSampler.Validate(request, _options);
+        using DecodePool.Ticket ticket = Pool.Enter();
+
+        var clock = Stopwatch.StartNew();
+        using MediaFile file = await _sources.OpenAsync(request.Url, cancellationToken);
+        TimeSpan fetchTime = clock.Elapsed;
+
+        await ticket.WaitForWorkerAsync(cancellationToken);
+        TimeSpan queueTime = clock.Elapsed - fetchTime;
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.DecodeTimeout);
+        try
+        {
+            VideoInfo info = await VideoProbe.RunAsync(_options, file.Path, deadline.Token);
+            CheckLimits(info);
+            int count = FrameSampler.FrameCount(request, _options, info.DurationSeconds);
+            int[] indices = FrameSampler.Indices(info.FrameCount, count, request.Rule ?? _options.DefaultSamplingRule); // [F]
+            float[] pixels = await DecodeAsync(file.Path, info, indices, deadline.Token); // [F, 3, 384, 384]
+            return new VideoFrames(pixels, indices, info, fetchTime, queueTime, clock.Elapsed - fetchTime - queueTime);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new MediaException(MediaErrorKind.Timeout,
+                $"Decoding the video took longer than {_options.DecodeTimeout.TotalSeconds:0.#} s; send a shorter or smaller video.",
+                MediaParams.Url, inner: e);
+        }
+    }
+
+    private async Task<float[]> DecodeAsync(string path, VideoInfo info, int[] indices, CancellationToken cancellationToken)
+    {
+        const int frameFloats = 3 * FramePreprocessor.Size * FramePreprocessor.Size;
+        int[] unique = indices.Distinct().Order().ToArray(); // [U]
+        var pixels = new float[indices.Length * frameFloats]; // [F, 3, 384, 384]
+        var preprocessor = new FramePreprocessor();
+        await FrameDecoder.DecodeAsync(_options, path, info, unique, (ordinal, header, frame) =>
+        {
+            // The first output slot taking this source frame gets it computed; repeats are copies.
+            int source = unique[ordinal];
+            int first = Array.IndexOf(indices, source);
+            Span<float> target = pixels.AsSpan(first * frameFloats, frameFloats); // [3, 384, 384]
+            preprocessor.Process(frame.Span, header.Width, header.Height, header.Channels, target);
+            for (int slot = first + 1; slot < indices.Length && indices[slot] == source; slot++)
+                target.CopyTo(pixels.AsSpan(slot * frameFloats, frameFloats));
+        }, cancellationToken);
+        return pixels;
+    }
+
+    private void CheckLimits(VideoInfo info)
+    {
+        if (info.Width > _options.MaxFrameSide || info.Height > _options.MaxFrameSide)
+            throw new MediaException(MediaErrorKind.ResolutionTooLarge,
+                $"The video is {info.DisplayWidth}x{info.DisplayHeight} pixels; this server accepts at most {_options.MaxFrameSide} pixels per side.",
+                MediaParams.Url);
+        if (info.DurationSeconds > _options.MaxDurationSeconds)
+            throw new MediaException(MediaErrorKind.TooLong,
+                $"The video lasts {info.DurationSeconds:0.#} s; this server accepts at most {_options.MaxDurationSeconds:0.#} s.", MediaParams.Url);
+        if (info.FrameCount > _options.MaxSourceFrames)
+            throw new MediaException(MediaErrorKind.TooLong,
+                $"The video has {info.FrameCount} frames; this server accepts at most {_options.MaxSourceFrames}.", MediaParams.Url);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _sources.Dispose();
+        Pool.Dispose();
+    }
+}

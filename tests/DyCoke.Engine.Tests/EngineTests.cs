@@ -1,0 +1,197 @@
+// Engine over the real demo model on the CPU: batched greedy output equals the single-sequence Generator, video
+// prompts, seeds, stop ids, cancellation freeing KV blocks, queue limit and drain.
+using Xunit;
+using System.Threading.Channels;
+using DyCoke.Compression;
+
+namespace DyCoke.Engine.Tests;
+
+public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoEngineFixture>
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
+
+    private static async Task<(List<int> Tokens, TokenEvent Last)> DrainAsync(ChannelReader<TokenEvent> reader)
+    {
+        var tokens = new List<int>();
+        TokenEvent? last = null;
+        using var cts = new CancellationTokenSource(s_timeout);
+        await foreach (var e in reader.ReadAllAsync(cts.Token))
+        {
+            if (e is TokenGenerated g) tokens.Add(g.TokenId);
+            else last = e;
+        }
+        return (tokens, last ?? throw new InvalidOperationException("the channel completed without a terminal event"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var cts = new CancellationTokenSource(s_timeout);
+        while (!condition()) await Task.Delay(10, cts.Token);
+    }
+
+    [Fact]
+    public async Task Submit_ConcurrentGreedyTextRequests_MatchSingleSequenceGeneration()
+    {
+        using var engine = fixture.CreateEngine();
+        var prompts = Enumerable.Range(0, 4).Select(i => DemoEngineFixture.TextIds(i, 5 + 7 * i)).ToArray();
+        var greedy = new SamplingParams { Temperature = 0, MaxTokens = 6 };
+        var readers = prompts.Select((p, i) => engine.Submit(new EngineRequest($"r{i}", p, [], greedy), TestContext.Current.CancellationToken)).ToArray();
+
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            var (tokens, last) = await DrainAsync(readers[i]);
+            Assert.Equal(fixture.Greedy(prompts[i], [], 6), tokens);
+            var finished = Assert.IsType<SequenceFinished>(last);
+            Assert.Equal(EngineFinishReason.Length, finished.Reason);
+            Assert.Equal(prompts[i].Length, finished.PromptTokens);
+            Assert.Equal(6, finished.CompletionTokens);
+        }
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+        var snapshot = engine.Snapshot();
+        Assert.Equal(snapshot.NumBlocks, snapshot.NumFreeBlocks);
+    }
+
+    [Fact]
+    public async Task Submit_VideoPrompt_MatchesSingleSequenceGeneration()
+    {
+        using var engine = fixture.CreateEngine();
+        var frames = fixture.Frames(2, seed: 11); // owned by the engine once submitted
+        using var referenceFrames = fixture.Frames(2, seed: 11);
+        var prompt = fixture.VideoPrompt(2, DemoEngineFixture.TextIds(1, 4), DemoEngineFixture.TextIds(2, 3));
+        var request = new EngineRequest("video", prompt, [frames], new SamplingParams { Temperature = 0, MaxTokens = 4 });
+
+        var (tokens, last) = await DrainAsync(engine.Submit(request, TestContext.Current.CancellationToken));
+
+        Assert.Equal(fixture.Greedy(prompt, [referenceFrames], 4), tokens);
+        Assert.Equal(2 * 196 + 1 + 7, Assert.IsType<SequenceFinished>(last).PromptTokens);
+    }
+
+    [Theory]
+    [InlineData(DyCokeMode.Paper)]
+    [InlineData(DyCokeMode.Reference)]
+    public async Task Submit_VideoWithDyCokeBesideATextRequest_MatchesTheReferenceGenerator(DyCokeMode mode)
+    {
+        using var engine = fixture.CreateEngine();
+        var dycoke = new DyCokeOptions { Mode = mode, Gate = 0.99 };
+        var frames = fixture.Frames(4, seed: 5); // owned by the engine once submitted
+        using var referenceFrames = fixture.Frames(4, seed: 5);
+        var prompt = fixture.VideoPrompt(4, DemoEngineFixture.TextIds(6, 5), DemoEngineFixture.TextIds(7, 4));
+        var text = DemoEngineFixture.TextIds(9, 11);
+        var greedy = new SamplingParams { Temperature = 0, MaxTokens = 8 };
+
+        var videoReader = engine.Submit(new EngineRequest("video", prompt, [frames], greedy) { DyCoke = dycoke }, TestContext.Current.CancellationToken);
+        var textReader = engine.Submit(new EngineRequest("text", text, [], greedy) { DyCoke = dycoke }, TestContext.Current.CancellationToken);
+        var (videoTokens, videoLast) = await DrainAsync(videoReader);
+        var (textTokens, _) = await DrainAsync(textReader);
+
+        var reference = fixture.Generate(prompt, [referenceFrames], 8, dycoke);
+        Assert.Equal(reference.Tokens, videoTokens);
+        Assert.Equal(fixture.Greedy(text, [], 8), textTokens);
+        var finished = Assert.IsType<SequenceFinished>(videoLast);
+        Assert.Equal(reference.PromptTokens, finished.PromptTokens);
+        Assert.True(finished.PromptTokens < prompt.Length, "TTM shortens the prompt");
+        Assert.NotNull(finished.DyCoke);
+        Assert.Equal(reference.DyCoke!.VideoTokensAfter, finished.DyCoke.VideoTokensAfter);
+        Assert.Equal(4 * 196, finished.DyCoke.VideoTokensBefore);
+        Assert.Equal(reference.DyCoke.PrunedSteps, finished.DyCoke.PrunedSteps);
+        Assert.Equal(finished.DyCoke.VideoTokensAfter + 1, finished.VideoTokens);
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+    }
+
+    [Fact]
+    public void Submit_DyCokeLayerOtherThanTheEngines_ThrowsArgumentException()
+    {
+        using var engine = fixture.CreateEngine();
+        var prompt = fixture.VideoPrompt(1, [1], [2]);
+        var request = new EngineRequest("l", prompt, [fixture.Frames(1, 1)], new SamplingParams()) { DyCoke = new DyCokeOptions { L = 2 } };
+        Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
+        request.Videos[0].Dispose();
+    }
+
+    [Fact]
+    public async Task Submit_SameSeed_GivesTheSameSampledTokens()
+    {
+        using var engine = fixture.CreateEngine();
+        var prompt = DemoEngineFixture.TextIds(5, 9);
+        var sampling = new SamplingParams { Temperature = 1.2f, TopP = 0.95f, Seed = 1234, MaxTokens = 12 };
+        var a = await DrainAsync(engine.Submit(new EngineRequest("a", prompt, [], sampling), TestContext.Current.CancellationToken));
+        var b = await DrainAsync(engine.Submit(new EngineRequest("b", prompt, [], sampling), TestContext.Current.CancellationToken));
+        Assert.Equal(a.Tokens, b.Tokens);
+        Assert.Equal(12, a.Tokens.Count);
+    }
+
+    [Fact]
+    public async Task Submit_StopTokenId_EndsWithStopAndWithholdsTheToken()
+    {
+        using var engine = fixture.CreateEngine();
+        var prompt = DemoEngineFixture.TextIds(8, 6);
+        var reference = fixture.Greedy(prompt, [], 5);
+        var request = new EngineRequest("stop", prompt, [], new SamplingParams { Temperature = 0, MaxTokens = 5, StopTokenIds = [reference[2]] });
+
+        var (tokens, last) = await DrainAsync(engine.Submit(request, TestContext.Current.CancellationToken));
+
+        int firstStop = Array.IndexOf(reference, reference[2]);
+        Assert.Equal(reference[..firstStop], tokens);
+        var finished = Assert.IsType<SequenceFinished>(last);
+        Assert.Equal(EngineFinishReason.Stop, finished.Reason);
+        Assert.Equal(reference[2], finished.StopTokenId);
+        Assert.Equal(firstStop + 1, finished.CompletionTokens);
+    }
+
+    [Fact]
+    public async Task Submit_CancelledMidStream_FreesEveryBlock()
+    {
+        using var engine = fixture.CreateEngine();
+        using var cts = new CancellationTokenSource();
+        var request = new EngineRequest("cancel", DemoEngineFixture.TextIds(3, 8), [], new SamplingParams { Temperature = 0, MaxTokens = 2000 });
+        var reader = engine.Submit(request, cts.Token);
+        Assert.IsType<TokenGenerated>(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.True(engine.Snapshot().NumUsedBlocks > 0 || engine.Snapshot().NumRunning > 0);
+
+        cts.Cancel();
+        var (_, last) = await DrainAsync(reader);
+
+        Assert.Equal(EngineFinishReason.Cancelled, Assert.IsType<SequenceFinished>(last).Reason);
+        await WaitUntilAsync(() => engine.Snapshot() is { NumUsedBlocks: 0, NumRunning: 0, NumWaiting: 0 });
+    }
+
+    [Fact]
+    public async Task Submit_SmallPoolWithoutReservation_PreemptsAndStillMatchesGreedy()
+    {
+        // 6 blocks of 4 slots: two 8-token prompts growing to 14 tokens cannot both stay resident.
+        using var engine = fixture.CreateEngine(numSlots: 24, new SchedulerOptions { BlockSize = 4, ReserveFullOutput = false });
+        var prompts = new[] { DemoEngineFixture.TextIds(20, 8), DemoEngineFixture.TextIds(21, 8) };
+        var greedy = new SamplingParams { Temperature = 0, MaxTokens = 6 };
+        var readers = prompts.Select((p, i) => engine.Submit(new EngineRequest($"p{i}", p, [], greedy), TestContext.Current.CancellationToken)).ToArray();
+
+        for (int i = 0; i < 2; i++)
+            Assert.Equal(fixture.Greedy(prompts[i], [], 6), (await DrainAsync(readers[i])).Tokens);
+        Assert.True(engine.Snapshot().NumPreemptions > 0);
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+    }
+
+    [Fact]
+    public void Submit_LongerThanTheKvPool_ThrowsArgumentException()
+    {
+        using var engine = fixture.CreateEngine(numSlots: 64);
+        var request = new EngineRequest("long", DemoEngineFixture.TextIds(1, 60), [], new SamplingParams { MaxTokens = 10 });
+        Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task StopAsync_Draining_RefusesNewWorkAndCutsInFlightStreams()
+    {
+        using var engine = fixture.CreateEngine();
+        var reader = engine.Submit(new EngineRequest("long", DemoEngineFixture.TextIds(4, 8), [], new SamplingParams { Temperature = 0, MaxTokens = 3000 }),
+            TestContext.Current.CancellationToken);
+        await reader.ReadAsync(TestContext.Current.CancellationToken);
+
+        await engine.StopAsync(TimeSpan.FromMilliseconds(50));
+
+        var (_, last) = await DrainAsync(reader);
+        Assert.Equal(EngineFinishReason.Aborted, Assert.IsType<SequenceFinished>(last).Reason);
+        Assert.Throws<EngineOverloadedException>(() =>
+            engine.Submit(new EngineRequest("late", [1, 2], [], new SamplingParams()), TestContext.Current.CancellationToken));
+        Assert.False(engine.Snapshot().IsAlive);
+    }
+}
