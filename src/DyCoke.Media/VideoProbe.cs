@@ -54,8 +54,16 @@ internal static class VideoProbe
             "file:" + path,
         ];
         using var output = new MemoryStream();
-        ToolResult result = await ToolProcess.RunAsync(options.FfprobePath, arguments,
-            ToolProcess.CollectInto(output, MaxOutputBytes), cancellationToken);
+        ToolResult result;
+        try
+        {
+            result = await ToolProcess.RunAsync(options.FfprobePath, arguments, ToolProcess.CollectInto(output, MaxOutputBytes), cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            // Megabytes of stream descriptions: no video we want, and no reason to parse it.
+            throw new MediaException(MediaErrorKind.NotAVideo, "The file's stream list is far too long for a video.", MediaParams.Url, e.Message, e);
+        }
         if (result.ExitCode != 0)
             throw new MediaException(MediaErrorKind.NotAVideo,
                 "The data is not a video this server can read (unknown, unsupported or damaged container).",
