@@ -1,7 +1,9 @@
-// ffmpeg decodes only the selected frames: the select filter keeps frame numbers n in the index set, the scaler that
-// ffmpeg inserts for -pix_fmt converts just those to RGB(A), -fps_mode passthrough stops frame duplication or dropping,
-// and -frames:v ends the process after the last one. Frames arrive as PAM images over stdout; nothing touches disk.
-// Rotation metadata is applied by ffmpeg's default autorotation (the PAM headers carry the rotated size).
+// ffmpeg hands over only the selected frames: it decodes the stream up to the last one (inter-frame codecs need
+// that), the select filter keeps frame numbers n in the index set, the scaler ffmpeg inserts for -pix_fmt converts
+// just those to RGB(A), -fps_mode passthrough stops frame duplication or dropping, and -frames:v ends the process
+// after the last one. Frames arrive as PAM images over stdout; nothing touches disk.
+// Rotation metadata is applied by ffmpeg's default autorotation (the PAM headers carry the rotated size), so frames
+// look as a player shows them; decord and PyAV ignore it, so phone videos can differ from their frames.
 using System.Buffers;
 using System.Text;
 

@@ -1,6 +1,8 @@
-// One decoded frame to model pixels, as LlavaOnevisionVideoProcessor does (llava-onevision.md §3): RGBA composited over
-// white with Pillow's alpha_composite arithmetic, squash-resized to 384x384 with PIL bicubic, then x/127.5 - 1 in
-// fp32, channels first. Grayscale arrives from ffmpeg already expanded to RGB.
+// One decoded frame to model pixels, as LlavaOnevisionVideoProcessor does (llava-onevision.md §3): squash-resized to
+// 384x384 with PIL bicubic, rescaled to [-1, 1] as transformers' numpy path does ((x/255 - 0.5) / 0.5), channels first.
+// Alpha: composited over white with Pillow's alpha_composite arithmetic, as transformers' convert_to_rgb does; video
+// loaders that decode straight to rgb24 (decord, PyAV) drop alpha instead, which only differs for translucent pixels.
+// Grayscale arrives from ffmpeg already expanded to RGB.
 namespace DyCoke.Media;
 
 internal sealed class FramePreprocessor
@@ -68,13 +70,19 @@ internal sealed class FramePreprocessor
     }
 
     /// <summary>
-    /// (x - 127.5) / 127.5 in fp32: the fused rescale+normalise of the current HF processor, one correctly rounded
-    /// division. The older numpy path ((x/255 in fp64, to fp32) - 0.5) / 0.5 can differ in the last bit.
+    /// transformers' numpy rescale + normalize, the path whose resize is PIL: v = fp32(x · (1/255) in fp64), then
+    /// (v - 0.5f) / 0.5f in fp32. For all 256 inputs this equals x / 127.5f - 1f (tools/reference's formula); the fused
+    /// torchvision path, (x - 127.5) / 127.5, differs by at most 6e-8 on 128 values, and all of them round to the same
+    /// fp16 and bf16 values the model sees (checked with numpy/torch).
     /// </summary>
     private static float[] BuildNormalizationTable()
     {
         var table = new float[256];
-        for (int x = 0; x < 256; x++) table[x] = (x - 127.5f) / 127.5f;
+        for (int x = 0; x < 256; x++)
+        {
+            float rescaled = (float)(x * (1.0 / 255));
+            table[x] = (rescaled - 0.5f) / 0.5f;
+        }
         return table;
     }
 

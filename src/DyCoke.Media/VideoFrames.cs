@@ -26,7 +26,7 @@ public sealed class VideoFrames
     }
 
     /// <summary>
-    /// Pixels <c>[F, 3, 384, 384]</c>, RGB planes, values x/127.5 - 1 in [-1, 1] (HF LlavaOnevisionVideoProcessor).
+    /// Pixels <c>[F, 3, 384, 384]</c>, RGB planes, values (x/255 - 0.5) / 0.5 in [-1, 1] as HF's processor computes them.
     /// </summary>
     public float[] Pixels { get; } // [F, 3, 384, 384]
 

@@ -1,6 +1,5 @@
 // ffprobe: container, first real video stream (cover-art pictures skipped), size, pixel format, rotation, frame count
-// (packets actually present, so a truncated file reports what it holds), frame rate and duration. Runs under the same
-// protocol and demuxer allow-lists as the decoder.
+// T, frame rate and duration. Runs under the same protocol and demuxer allow-lists as the decoder.
 using System.Globalization;
 using System.Text.Json;
 
@@ -14,7 +13,7 @@ namespace DyCoke.Media;
 /// <param name="Height">Coded height in pixels (before rotation).</param>
 /// <param name="PixelFormat">ffmpeg pixel format name, e.g. yuv420p.</param>
 /// <param name="Rotation">Display rotation in degrees, one of 0, 90, 180, 270.</param>
-/// <param name="FrameCount">T: video packets in the stream.</param>
+/// <param name="FrameCount">T: frames the container lists, else video packets counted in the stream.</param>
 /// <param name="Fps">Average frame rate (0 when unknown).</param>
 /// <param name="DurationSeconds">Stream duration, else container duration, else T / fps.</param>
 internal sealed record VideoInfo(int StreamIndex, string Codec, string Container, int Width, int Height, string PixelFormat,
@@ -39,42 +38,73 @@ internal static class VideoProbe
     private const int MaxOutputBytes = 1 << 20;
 
     /// <summary>
-    /// Probes <paramref name="path"/>. Throws <see cref="MediaException"/>: NotAVideo (unreadable or not an allowed
-    /// container), NoVideoStream, CorruptStream (no frames or no size).
+    /// Probes <paramref name="path"/>. T is the container's frame count (nb_frames, what decord reports as the length);
+    /// only when the container has none (Matroska, WebM, AVI streams without an index...) a second pass counts the
+    /// stream's packets, which means reading the whole file. Throws <see cref="MediaException"/>: NotAVideo (unreadable
+    /// or not an allowed container), NoVideoStream, CorruptStream (no frames or no size).
     /// </summary>
     public static async Task<VideoInfo> RunAsync(MediaOptions options, string path, CancellationToken cancellationToken)
+    {
+        byte[] json = await RunProbeAsync(options, path, ["-show_streams", "-show_format"], cancellationToken);
+        VideoInfo info = Parse(json);
+        if (info.FrameCount > 0) return info;
+
+        byte[] counted = await RunProbeAsync(options, path,
+            ["-count_packets", "-select_streams", info.StreamIndex.ToString(CultureInfo.InvariantCulture), "-show_entries", "stream=nb_read_packets"],
+            cancellationToken);
+        int frames = ParseOrRefuse(counted, root => (int)Math.Min(int.MaxValue, Number(root.GetProperty("streams")[0], "nb_read_packets")));
+        if (frames <= 0)
+            throw new MediaException(MediaErrorKind.CorruptStream, "The video stream holds no frames (damaged or empty file).", MediaParams.Url);
+        return info with { FrameCount = frames, DurationSeconds = info.DurationSeconds > 0 ? info.DurationSeconds : Duration(frames, info.Fps) };
+    }
+
+    private static async Task<byte[]> RunProbeAsync(MediaOptions options, string path, string[] query, CancellationToken cancellationToken)
     {
         string[] arguments =
         [
             "-v", "error", "-hide_banner",
             "-protocol_whitelist", "file",
             "-format_whitelist", string.Join(',', options.AllowedContainers),
-            "-count_packets", "-show_streams", "-show_format",
+            .. query,
             "-of", "json",
             "file:" + path,
         ];
         using var output = new MemoryStream();
-        ToolResult result = await ToolProcess.RunAsync(options.FfprobePath, arguments,
-            ToolProcess.CollectInto(output, MaxOutputBytes), cancellationToken);
+        ToolResult result;
+        try
+        {
+            result = await ToolProcess.RunAsync(options.FfprobePath, arguments, ToolProcess.CollectInto(output, MaxOutputBytes), cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            // Megabytes of stream descriptions: no video we want, and no reason to parse it.
+            throw new MediaException(MediaErrorKind.NotAVideo, "The file's stream list is far too long for a video.", MediaParams.Url, e.Message, e);
+        }
         if (result.ExitCode != 0)
             throw new MediaException(MediaErrorKind.NotAVideo,
                 "The data is not a video this server can read (unknown, unsupported or damaged container).",
                 MediaParams.Url, Scrub(result.StandardErrorTail, path));
+        return output.ToArray();
+    }
+
+    /// <summary>Interprets the first probe's JSON; FrameCount is 0 when the container does not state it.</summary>
+    internal static VideoInfo Parse(byte[] json) => ParseOrRefuse(json, Interpret);
+
+    private static T ParseOrRefuse<T>(byte[] json, Func<JsonElement, T> interpret)
+    {
         try
         {
-            return Parse(output.ToArray());
+            using JsonDocument document = JsonDocument.Parse(json);
+            return interpret(document.RootElement);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
         {
             throw new MediaException(MediaErrorKind.NotAVideo, "The data is not a video this server can read.", MediaParams.Url, e.Message, e);
         }
     }
 
-    /// <summary>Interprets ffprobe's JSON (internal for tests).</summary>
-    internal static VideoInfo Parse(byte[] json)
+    private static VideoInfo Interpret(JsonElement root)
     {
-        using JsonDocument document = JsonDocument.Parse(json);
-        JsonElement root = document.RootElement;
         string container = root.TryGetProperty("format", out JsonElement format) ? Text(format, "format_name") ?? "" : "";
         double formatDuration = format.ValueKind == JsonValueKind.Object ? Number(format, "duration") : 0;
 
@@ -96,16 +126,15 @@ internal static class VideoProbe
 
         int width = (int)Number(v, "width");
         int height = (int)Number(v, "height");
-        int frames = (int)Math.Min(int.MaxValue, Number(v, "nb_read_packets"));
-        if (width <= 0 || height <= 0 || frames <= 0)
-            throw new MediaException(MediaErrorKind.CorruptStream,
-                "The video stream holds no decodable frames (damaged or empty file).", MediaParams.Url, $"{width}x{height}, {frames} packets");
+        if (width <= 0 || height <= 0)
+            throw new MediaException(MediaErrorKind.CorruptStream, "The video stream has no frame size (damaged file).", MediaParams.Url);
 
+        int frames = (int)Math.Min(int.MaxValue, Number(v, "nb_frames"));
         double fps = Rate(Text(v, "avg_frame_rate"));
         if (fps <= 0) fps = Rate(Text(v, "r_frame_rate"));
         double duration = Number(v, "duration");
         if (duration <= 0) duration = formatDuration;
-        if (duration <= 0 && fps > 0) duration = frames / fps;
+        if (duration <= 0) duration = Duration(frames, fps);
 
         return new VideoInfo(
             StreamIndex: v.GetProperty("index").GetInt32(),
@@ -119,6 +148,8 @@ internal static class VideoProbe
             Fps: fps,
             DurationSeconds: duration);
     }
+
+    private static double Duration(int frames, double fps) => frames > 0 && fps > 0 ? frames / fps : 0;
 
     /// <summary>Display-matrix rotation normalised to 0/90/180/270 (ffprobe reports e.g. -90 or 90).</summary>
     private static int RotationOf(JsonElement stream)

@@ -74,6 +74,28 @@ public sealed class DecodePoolTests
         Assert.Equal(0, pool.Running);
     }
 
+    [Fact]
+    public async Task VideoLoader_PoolFull_SecondRequestRefusedBeforeFetching()
+    {
+        await using var server = new LoopbackHttpServer();
+        server.Hang("/slow.mp4");
+        server.Hang("/other.mp4");
+        using var sandbox = new MediaSandbox();
+        using var loader = new VideoLoader(sandbox.Options() with { DecodeWorkers = 1, DecodeQueueLimit = 0 });
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        Task<VideoFrames> first = loader.LoadAsync(new VideoRequest(server.Url("/slow.mp4")), cancel.Token);
+        var e = await Assert.ThrowsAsync<MediaException>(() => loader.LoadAsync(new VideoRequest(server.Url("/other.mp4")), cancel.Token));
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+
+        Assert.Equal(MediaErrorKind.QueueFull, e.Kind);
+        Assert.Equal(503, e.HttpStatus);
+        Assert.DoesNotContain("/other.mp4", server.Requests);
+        Assert.Equal(0, loader.Pool.Admitted);
+        sandbox.AssertClean();
+    }
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(1, -1)]

@@ -1,4 +1,4 @@
-// The steps around the resize: x/127.5 - 1 in fp32, channels-first layout, and the alpha-over-white table against
+// The steps around the resize: (x/255 - 0.5) / 0.5 bit-exact with transformers' numpy path, channels-first layout, and the alpha-over-white table against
 // Pillow's alpha_composite (the RGBA fixture case checks it on real pixels too).
 using Xunit;
 
@@ -24,7 +24,7 @@ public sealed class FramePreprocessorTests
 
         Assert.All(output.AsSpan(0, Size * Size).ToArray(), v => Assert.Equal(-1f, v));
         Assert.All(output.AsSpan(Size * Size, Size * Size).ToArray(), v => Assert.Equal(1f, v));
-        Assert.All(output.AsSpan(2 * Size * Size, Size * Size).ToArray(), v => Assert.Equal((51f - 127.5f) / 127.5f, v));
+        Assert.All(output.AsSpan(2 * Size * Size, Size * Size).ToArray(), v => Assert.Equal(BitConverter.UInt32BitsToSingle(3206125978), v));
     }
 
     [Fact]
@@ -42,19 +42,23 @@ public sealed class FramePreprocessorTests
         Assert.Equal(-1f, output[Size * Size + x * Size + y]);
     }
 
+    // Bits printed by numpy: ((x.astype(float64) * (1/255)).astype(float32) - float32(0.5)) / float32(0.5)
     [Theory]
-    [InlineData(0, -1f)]
-    [InlineData(255, 1f)]
-    [InlineData(128, 0.5f / 127.5f)]
-    [InlineData(127, -0.5f / 127.5f)]
-    public void Process_Value_IsXMinus127Point5Over127Point5(byte value, float expected)
+    [InlineData(0, 3212836864u)] // -1
+    [InlineData(1, 3212705278u)]
+    [InlineData(127, 3145760896u)]
+    [InlineData(128, 998277376u)] // 0.003921628, not the fused path's 0.0039215689
+    [InlineData(200, 1058115986u)]
+    [InlineData(255, 1065353216u)] // 1
+    public void Process_Value_MatchesTransformersNumpyRescaleNormalize(byte value, uint expectedBits)
     {
         var frame = Enumerable.Repeat(value, Size * Size * 3).ToArray();
         var output = new float[3 * Size * Size];
 
         new FramePreprocessor().Process(frame, Size, Size, 3, output);
 
-        Assert.Equal(expected, output[12345]);
+        Assert.Equal(expectedBits, BitConverter.SingleToUInt32Bits(output[12345]));
+        Assert.Equal(value / 127.5f - 1f, output[12345]);
     }
 
     [Fact]
@@ -98,7 +102,7 @@ public sealed class FramePreprocessorTests
 
         for (int i = 0; i < Size * Size; i++)
         {
-            for (int c = 0; c < 3; c++) Assert.Equal((expected[3 * i + c] - 127.5f) / 127.5f, output[c * Size * Size + i]);
+            for (int c = 0; c < 3; c++) Assert.Equal(expected[3 * i + c] / 127.5f - 1f, output[c * Size * Size + i]);
         }
     }
 

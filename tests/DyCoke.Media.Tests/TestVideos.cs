@@ -64,11 +64,12 @@ public sealed class TestVideos : IDisposable
     public string Garbage { get; }
     public string HlsPlaylist { get; }
 
-    /// <summary>Every frame of <paramref name="path"/> decoded by a plain ffmpeg run: [T][H * W * 3] RGB bytes.</summary>
-    public static byte[][] DecodeAllFrames(string path, int width, int height)
+    /// <summary>Every frame of <paramref name="path"/> decoded by a plain ffmpeg run: [T][H * W * C] RGB (C = 3) or RGBA (C = 4) bytes.</summary>
+    public static byte[][] DecodeAllFrames(string path, int width, int height, int channels = 3)
     {
-        byte[] raw = RunFfmpeg(["-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]);
-        int frameBytes = width * height * 3;
+        string format = channels == 4 ? "rgba" : "rgb24";
+        byte[] raw = RunFfmpeg(["-v", "error", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-pix_fmt", format, "-f", "rawvideo", "pipe:1"]);
+        int frameBytes = width * height * channels;
         Assert.Equal(0, raw.Length % frameBytes);
         return Enumerable.Range(0, raw.Length / frameBytes).Select(i => raw.AsSpan(i * frameBytes, frameBytes).ToArray()).ToArray();
     }
