@@ -33,7 +33,7 @@ run() {  # run LABEL ENV... -- PROJECT
 for project in tests/*.Tests/; do
   run "default SIMD" DOTNET_TieredPGO=1 -- "$project"
 done
-for project in tests/DyCoke.Tensors.Tests tests/DyCoke.Model.Tests; do
+for project in tests/DyCoke.Tensors.Tests tests/DyCoke.Model.Tests tests/DyCoke.Media.Tests; do
   run "AVX-512 off" DOTNET_EnableAVX512=0 -- "$project"
   run "AVX2 off" DOTNET_EnableAVX2=0 -- "$project"
   run "no hardware intrinsics" DOTNET_EnableHWIntrinsic=0 -- "$project"
