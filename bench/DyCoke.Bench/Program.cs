@@ -10,7 +10,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");
     Console.WriteLine("  tokenizer [--mb N] [--json PATH]              Qwen2 BPE encode throughput vs the JS and Rust (npm) tokenizers");
-    Console.WriteLine("  media [--reps N] [--json PATH]                32 frames of a 1080p clip: our loader vs plain ffmpeg");
+    Console.WriteLine("  media [--clip PATH] [--reps N]                32 frames of a 1080p clip: our loader vs plain ffmpeg");
     Console.WriteLine("  dycoke --model DIR [--device D] [--frames 32] [--steps 8] [--mode paper|reference]");
     Console.WriteLine("                                                prefill and decode with DyCoke off / TTM / TTM+DP");
     Console.WriteLine("  model [--threads N] [--reps N] [--long-reps N] [--checkpoint DIR] [--json PATH]");
