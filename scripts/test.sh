@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: builds the solution once (warnings are errors through Directory.Build.props, except NU1603), runs every test project, then re-runs the SIMD-sensitive projects
-# with narrower instruction sets so the AVX2, Vector128 and scalar fallbacks are exercised too (AVX-512 hosts would
-# otherwise never run them). Prints one closing line: "N passed, N failed, N skipped".
+# The test command: builds the solution once (warnings are errors through Directory.Build.props, except NU1603),
+# runs every test project, then re-runs the SIMD-sensitive projects with narrower instruction sets so the AVX2,
+# Vector128 and scalar fallbacks are exercised too (AVX-512 hosts would otherwise never run them).
+# Prints one closing line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
