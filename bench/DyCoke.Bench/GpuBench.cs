@@ -84,8 +84,8 @@ internal static class GpuBench
         using var kc = gpu.Allocate(DType.BF16, new Shape(totalSlots, kvHeads, dim));
         using var vc = gpu.Allocate(DType.BF16, new Shape(totalSlots, kvHeads, dim));
         using var o = gpu.Allocate(DType.BF16, new Shape(batch, heads, dim));
-        using var ip = Upload(gpu, indptr);
-        using var ix = Upload(gpu, indices);
+        using var ip = gpu.UploadInts(indptr);
+        using var ix = gpu.UploadInts(indices);
         double ms = timer.Measure(() => gpu.AttentionDecode(q, kc, vc, ip, ix, 1f / MathF.Sqrt(dim), o, null), reps: 100);
         double bytes = 2.0 * indices.Length * kvHeads * dim * sizeof(ushort);
         return (ms * 1000, bytes / ms / 1e6);
@@ -110,19 +110,11 @@ internal static class GpuBench
         using var v = gpu.Allocate(DType.BF16, new Shape(rows, kvHeads, dim));
         using var kc = gpu.Allocate(DType.BF16, new Shape(rows, kvHeads, dim));
         using var vc = gpu.Allocate(DType.BF16, new Shape(rows, kvHeads, dim));
-        using var pos = Upload(gpu, Enumerable.Range(0, rows).ToArray());
-        using var slots = Upload(gpu, Enumerable.Range(0, rows).ToArray());
+        using var pos = gpu.UploadInts(Enumerable.Range(0, rows).ToArray());
+        using var slots = gpu.UploadInts(Enumerable.Range(0, rows).ToArray());
         ms = timer.Measure(() => gpu.RopeAndStoreKv(q, k, v, pos, slots, kc, vc, 1e6f), reps: 50);
         // q and k read and written in place, v read, k and v written to the cache.
         double ropeBytes = 2.0 * q.ByteCount + 2.0 * k.ByteCount + v.ByteCount + kc.ByteCount + vc.ByteCount;
         yield return ($"RoPE + KV store T{rows} 7B heads", ms * 1000, ropeBytes / ms / 1e6);
-    }
-
-    private static Tensor Upload(CudaBackend gpu, int[] values)
-    {
-        using var host = Tensor.FromArray(values, new Shape(values.Length));
-        var t = gpu.Allocate(DType.I32, new Shape(values.Length));
-        gpu.Copy(host, t);
-        return t;
     }
 }

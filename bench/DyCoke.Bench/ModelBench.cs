@@ -110,7 +110,7 @@ internal static class ModelBench
             bool isLong = tokens > LongPrefill;
             return Measure("prefill", tokens, isLong ? 0 : 1, isLong ? longReps : reps, () =>
             {
-                using var idTensor = UploadInts(ids); // [T]
+                using var idTensor = _backend.UploadInts(ids); // [T]
                 using var embeds = _lm.Embed(idTensor); // [T, C]
                 using var batch = PrefillBatch.Create(_backend, [tokens], positions, positions);
                 using var logits = _lm.Prefill(embeds, batch, cache); // [1, V]
@@ -164,14 +164,6 @@ internal static class ModelBench
         }
 
         private static string Join(IEnumerable<double> samples) => string.Join(", ", samples.Select(s => s.ToString("F1")));
-
-        private Tensor UploadInts(int[] values)
-        {
-            using var host = Tensor.FromArray(values, new Shape(values.Length)); // [n]
-            var device = _backend.Allocate(DType.I32, host.Shape); // [n]
-            _backend.Copy(host, device);
-            return device;
-        }
 
         // One cache for every stage, grown when a stage needs more slots.
         private KvCache Cache(int slots)

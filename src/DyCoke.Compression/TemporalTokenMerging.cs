@@ -97,7 +97,7 @@ public static class TemporalTokenMerging
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(videoTokens);
         int[] rows = SelectRows(backend, videoTokens, tokensPerFrame, options);
-        using var indices = Upload(backend, rows); // [n]
+        using var indices = backend.UploadInts(rows); // [n]
         var tokens = backend.Allocate(videoTokens.DType, new Shape(rows.Length, videoTokens.Shape[1])); // [n, C]
         try
         {
@@ -132,7 +132,7 @@ public static class TemporalTokenMerging
             var reference = videoTokens.Rows((long)pairs[i].Reference * tokensPerFrame, tokensPerFrame); // [N, C]
             backend.RowCosine(frame, reference, cosines.Rows(i, 1).Reshape(new Shape(tokensPerFrame)));
         }
-        float[] host = ReadFloats(backend, cosines); // [pairs · N]
+        float[] host = backend.ReadFloats(cosines); // [pairs · N]
         var byPair = new Dictionary<FramePair, float[]>(pairs.Length);
         for (int i = 0; i < pairs.Length; i++) byPair[pairs[i]] = host.AsSpan(i * tokensPerFrame, tokensPerFrame).ToArray();
         return SelectRows(numFrames, tokensPerFrame, options, pair => byPair[pair]);
@@ -147,22 +147,5 @@ public static class TemporalTokenMerging
         var kept = order.AsSpan(0, keep).ToArray();
         if (spatialOrder) Array.Sort(kept);
         return kept;
-    }
-
-    private static Tensor Upload(IBackend backend, int[] values)
-    {
-        using var host = Tensor.FromArray(values, new Shape(values.Length)); // [n]
-        var device = backend.Allocate(DType.I32, host.Shape); // [n]
-        backend.Copy(host, device);
-        return device;
-    }
-
-    private static float[] ReadFloats(IBackend backend, Tensor values)
-    {
-        if (values.Device == DeviceKind.Cpu) return values.ToFloatArray();
-        backend.Synchronize();
-        using var host = Tensor.Cpu(values.DType, values.Shape); // values' shape
-        backend.Copy(values, host);
-        return host.ToFloatArray();
     }
 }

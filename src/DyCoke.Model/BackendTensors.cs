@@ -1,5 +1,5 @@
-// Small host ↔ backend helpers the model layers share: the activation dtype a backend computes in, uploading index
-// lists and host pixels, and reading results back. Written against IBackend only, so model code stays device-blind.
+// The activation dtype a backend computes in, as the model layers see it. Transfers between host and backend are the
+// IBackend extension methods in DyCoke.Tensors.BackendTransfers.
 using DyCoke.Tensors;
 
 namespace DyCoke.Model;
@@ -11,54 +11,4 @@ internal static class BackendTensors
     /// F16/BF16 weights as they are), F16 elsewhere (GPU math in F16 with F32 accumulation, the checkpoints' dtype).
     /// </summary>
     public static DType ActivationDType(IBackend backend) => backend.Device == DeviceKind.Cpu ? DType.F32 : DType.F16;
-
-    /// <summary>A new I32 [n] tensor on the backend holding <paramref name="values"/>; the caller owns it.</summary>
-    public static Tensor UploadInts(IBackend backend, ReadOnlySpan<int> values)
-    {
-        using var host = Tensor.FromArray(values, new Shape(values.Length)); // [n]
-        var device = backend.Allocate(DType.I32, host.Shape); // [n]
-        backend.Copy(host, device);
-        return device;
-    }
-
-    /// <summary>
-    /// A new tensor on the backend with <paramref name="host"/>'s shape and elements converted to
-    /// <paramref name="dtype"/>; the caller owns it. host is a CPU tensor of any float dtype.
-    /// </summary>
-    public static Tensor Upload(IBackend backend, Tensor host, DType dtype)
-    {
-        var device = backend.Allocate(dtype, host.Shape); // host's shape
-        if (host.DType == dtype || backend.Device == DeviceKind.Cpu)
-        {
-            // The CPU backend converts host memory directly; a device backend copies as stored, then converts there.
-            if (host.DType == dtype) backend.Copy(host, device);
-            else backend.Convert(host, device);
-            return device;
-        }
-        using var staged = backend.Allocate(host.DType, host.Shape); // host's shape and dtype, on the device
-        backend.Copy(host, staged);
-        backend.Convert(staged, device);
-        return device;
-    }
-
-    /// <summary>The elements of an I32 backend tensor, read back to the host (after the queued work finishes).</summary>
-    public static int[] ReadInts(IBackend backend, Tensor values)
-    {
-        if (values.DType != DType.I32) throw new ArgumentException($"values has dtype {values.DType}, expected I32", nameof(values));
-        if (values.Device == DeviceKind.Cpu) return values.Span<int>().ToArray();
-        backend.Synchronize();
-        using var host = Tensor.Cpu(DType.I32, values.Shape); // [n]
-        backend.Copy(values, host);
-        return host.Span<int>().ToArray();
-    }
-
-    /// <summary>The elements of a float backend tensor as F32 on the host (after the queued work finishes).</summary>
-    public static float[] ReadFloats(IBackend backend, Tensor values)
-    {
-        if (values.Device == DeviceKind.Cpu) return values.ToFloatArray();
-        backend.Synchronize();
-        using var host = Tensor.Cpu(values.DType, values.Shape); // values' shape
-        backend.Copy(values, host);
-        return host.ToFloatArray();
-    }
 }

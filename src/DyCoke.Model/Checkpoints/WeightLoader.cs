@@ -93,7 +93,7 @@ public sealed class WeightLoader : IDisposable
         var tensor = stored;
         if (inActivationDType && (stored.DType != ActivationDType || _backend.Device != DeviceKind.Cpu))
         {
-            tensor = BackendTensors.Upload(_backend, stored, ActivationDType);
+            tensor = _backend.Upload(stored, ActivationDType);
             _owned.Add(tensor);
             CopiedBytes += tensor.ByteCount;
         }

@@ -106,6 +106,6 @@ public sealed class Generator
     {
         using var index = _model.Backend.Allocate(DType.I32, new Shape(logits.Shape[0])); // [B]
         _model.Backend.ArgMax(logits, index);
-        return BackendTensors.ReadInts(_model.Backend, index)[0];
+        return _model.Backend.ReadInts(index)[0];
     }
 }

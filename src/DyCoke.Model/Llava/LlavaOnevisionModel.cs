@@ -121,7 +121,7 @@ public sealed class LlavaOnevisionModel : IDisposable
         if (placeholders != featureRows)
             throw new ArgumentException($"the prompt has {placeholders} <video> placeholder tokens (id {videoToken}) but the videos give {featureRows} feature rows", nameof(videoFeatures));
 
-        using var idTensor = BackendTensors.UploadInts(Backend, ids); // [T]
+        using var idTensor = Backend.UploadInts(ids); // [T]
         var embeds = LanguageModel.Embed(idTensor); // [T, C]
         try
         {

@@ -34,7 +34,7 @@ public static class VideoTokenMerging
             throw new ArgumentException($"features is {features}, expected [F·{tokensPerFrame} + 1, C] with F ≥ 1", nameof(features));
         int videoTokens = checked((int)rows - 1);
         int[] kept = TemporalTokenMerging.SelectRows(backend, features.Rows(0, videoTokens), tokensPerFrame, options);
-        using var indices = BackendTensors.UploadInts(backend, [.. kept, videoTokens]); // [n + 1], the newline last
+        using var indices = backend.UploadInts([.. kept, videoTokens]); // [n + 1], the newline last
         var merged = backend.Allocate(features.DType, new Shape(kept.Length + 1, features.Shape[1])); // [n + 1, C]
         try
         {

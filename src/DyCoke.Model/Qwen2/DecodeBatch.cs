@@ -38,9 +38,9 @@ public sealed class DecodeBatch : IDisposable
         Tensor? ids = null, pos = null; // [B] each
         try
         {
-            ids = BackendTensors.UploadInts(backend, tokenIds);
-            pos = BackendTensors.UploadInts(backend, positions);
-            return new DecodeBatch(ids, pos, BackendTensors.UploadInts(backend, slotMapping));
+            ids = backend.UploadInts(tokenIds);
+            pos = backend.UploadInts(positions);
+            return new DecodeBatch(ids, pos, backend.UploadInts(slotMapping));
         }
         catch
         {

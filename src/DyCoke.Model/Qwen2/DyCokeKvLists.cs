@@ -68,10 +68,10 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         }
         var indices = new int[offsets[^1]]; // [nnz]
         for (int b = 0; b < sequences.Count; b++) sequences[b].Slots.CopyTo(indices, offsets[b]);
-        var indptrTensor = BackendTensors.UploadInts(backend, offsets); // [B + 1]
+        var indptrTensor = backend.UploadInts(offsets); // [B + 1]
         try
         {
-            return new DyCokeKvLists(backend, sequences.ToArray(), firstPruned, offsets, indptrTensor, BackendTensors.UploadInts(backend, indices));
+            return new DyCokeKvLists(backend, sequences.ToArray(), firstPruned, offsets, indptrTensor, backend.UploadInts(indices));
         }
         catch
         {
@@ -96,7 +96,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         ArgumentNullException.ThrowIfNull(meanProbs);
         if (meanProbs.NumElements != _fullOffsets[^1])
             throw new ArgumentException($"meanProbs is {meanProbs}, expected [{_fullOffsets[^1]}] (one per listed slot)", nameof(meanProbs));
-        float[] probs = BackendTensors.ReadFloats(_backend, meanProbs); // [nnz]
+        float[] probs = _backend.ReadFloats(meanProbs); // [nnz]
         var lists = new int[_sequences.Length][];
         for (int b = 0; b < _sequences.Length; b++)
         {
@@ -119,8 +119,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         for (int b = 0; b < lists.Length; b++) lists[b].CopyTo(indices, offsets[b]);
         _prunedIndptr?.Dispose();
         _prunedIndices?.Dispose();
-        _prunedIndptr = BackendTensors.UploadInts(_backend, offsets);
-        _prunedIndices = BackendTensors.UploadInts(_backend, indices);
+        _prunedIndptr = _backend.UploadInts(offsets);
+        _prunedIndices = _backend.UploadInts(indices);
     }
 
     public void Dispose()

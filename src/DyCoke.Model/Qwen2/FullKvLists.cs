@@ -34,10 +34,10 @@ public sealed class FullKvLists : IDecodeKvLists, IDisposable
         var indices = new int[indptr[^1]]; // [nnz]
         for (int b = 0; b < slotsPerSequence.Count; b++) slotsPerSequence[b].CopyTo(indices, indptr[b]);
 
-        var indptrTensor = BackendTensors.UploadInts(backend, indptr); // [B + 1]
+        var indptrTensor = backend.UploadInts(indptr); // [B + 1]
         try
         {
-            return new FullKvLists(indptrTensor, BackendTensors.UploadInts(backend, indices)); // indices [nnz]
+            return new FullKvLists(indptrTensor, backend.UploadInts(indices)); // indices [nnz]
         }
         catch
         {

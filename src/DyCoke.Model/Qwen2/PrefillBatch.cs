@@ -62,10 +62,10 @@ public sealed class PrefillBatch : IDisposable
         var tensors = new List<Tensor>(4);
         try
         {
-            tensors.Add(BackendTensors.UploadInts(backend, offsets));
-            tensors.Add(BackendTensors.UploadInts(backend, positions));
-            tensors.Add(BackendTensors.UploadInts(backend, slotMapping));
-            tensors.Add(BackendTensors.UploadInts(backend, lastRows));
+            tensors.Add(backend.UploadInts(offsets));
+            tensors.Add(backend.UploadInts(positions));
+            tensors.Add(backend.UploadInts(slotMapping));
+            tensors.Add(backend.UploadInts(lastRows));
         }
         catch
         {

@@ -58,7 +58,7 @@ public sealed class SiglipVisionTower
         {
             var x = output.Reshape(new Shape((long)f * p, c)); // [F·P, C] view
             using (var hostPatches = Patchify(pixels)) // [F·P, Ch·p·p] on the host
-            using (var patches = BackendTensors.Upload(b, hostPatches, _activationDType)) // [F·P, Ch·p·p]
+            using (var patches = b.Upload(hostPatches, _activationDType)) // [F·P, Ch·p·p]
                 b.Linear(patches, _patchWeight, _patchBias, x);
             for (int i = 0; i < f; i++)
             {
@@ -68,7 +68,7 @@ public sealed class SiglipVisionTower
 
             var offsets = new int[f + 1]; // [F + 1] frame boundaries
             for (int i = 0; i <= f; i++) offsets[i] = checked(i * p);
-            using var cuSeqLens = BackendTensors.UploadInts(b, offsets); // [F + 1]
+            using var cuSeqLens = b.UploadInts(offsets); // [F + 1]
             foreach (var layer in _layers) layer.Forward(x, cuSeqLens);
             return output;
         }

@@ -69,13 +69,7 @@ public sealed class SelfTestHarness(IBackend reference, IBackend tested, int see
         return t;
     }
 
-    public Tensor OnReference(int[] values, Shape shape)
-    {
-        var t = Reference.Allocate(DType.I32, shape);
-        using var host = Tensor.FromArray(values, shape);
-        Reference.Copy(host, t);
-        return t;
-    }
+    public Tensor OnReference(int[] values, Shape shape) => UploadIndices(Reference, values, shape);
 
     /// <summary>A tested-side tensor of <paramref name="dtype"/> holding <paramref name="values"/> (converted on the host).</summary>
     public Tensor OnTested(float[] values, Shape shape, DType dtype)
@@ -88,21 +82,16 @@ public sealed class SelfTestHarness(IBackend reference, IBackend tested, int see
         return t;
     }
 
-    public Tensor OnTested(int[] values, Shape shape)
-    {
-        using var host = Tensor.FromArray(values, shape);
-        var t = Tested.Allocate(DType.I32, shape);
-        Tested.Copy(host, t);
-        return t;
-    }
+    public Tensor OnTested(int[] values, Shape shape) => UploadIndices(Tested, values, shape);
 
     /// <summary>Reads any float (or I32) tensor from either backend back as F32 values.</summary>
-    public static float[] Read(IBackend backend, Tensor t)
+    public static float[] Read(IBackend backend, Tensor t) => backend.ReadFloats(t);
+
+    // Index tensors (ids, slot lists, offsets) are always 1-D here; the shape argument only documents the call site.
+    private static Tensor UploadIndices(IBackend backend, int[] values, Shape shape)
     {
-        using var host = Tensor.Cpu(t.DType, t.Shape);
-        backend.Synchronize();
-        backend.Copy(t, host);
-        return host.ToFloatArray();
+        if (shape != new Shape(values.Length)) throw new ArgumentException($"index tensors are 1-D: {values.Length} values, shape {shape}");
+        return backend.UploadInts(values);
     }
 
     public float[] ReadReference(Tensor t) => Read(Reference, t);
