@@ -21,13 +21,20 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
     public IReadOnlyList<(string Op, double Ms, int Calls)> Totals =>
         _totals.Select(kv => (kv.Key, kv.Value.Ms, kv.Value.Calls)).OrderByDescending(t => t.Ms).ToList();
 
+    /// <summary>Milliseconds spent inside the inner backend since construction (never reset).</summary>
+    public double TotalMs { get; private set; }
+
     public void Reset() => _totals.Clear();
+
+    /// <summary>A copy of the per-op millisecond totals, for differences between two moments.</summary>
+    public Dictionary<string, double> Snapshot() => _totals.ToDictionary(kv => kv.Key, kv => kv.Value.Ms, StringComparer.Ordinal);
 
     private void Time(string op, Action call)
     {
         long start = Stopwatch.GetTimestamp();
         call();
         double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        TotalMs += ms;
         var (total, calls) = _totals.GetValueOrDefault(op);
         _totals[op] = (total + ms, calls + 1);
     }

@@ -2,6 +2,7 @@
 // requests arrive through a queue, and each step reaps cancelled sequences, schedules, runs prefill and decode,
 // samples and emits one event per sequence. Shutdown drains: new work is refused, in-flight work finishes or is cut.
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace DyCoke.Engine;
@@ -146,19 +147,36 @@ public sealed class Engine : IEngine, IDisposable
 
     private void Step()
     {
+        long start = Stopwatch.GetTimestamp();
         var step = _scheduler.Schedule();
         foreach (var seq in step.Preempted)
         {
-                _log($"preempted sequence {seq.Request.RequestId} ({seq.NumTokens} tokens) for recompute");
+            _log($"preempted sequence {seq.Request.RequestId} ({seq.NumTokens} tokens) for recompute");
         }
         if (step.IsEmpty) return;
+        double scheduled = Stopwatch.GetElapsedTime(start).TotalSeconds;
         // Decode first: the sequences already running get their token before new prompts add latency.
-        if (step.Decodes.Count > 0) RunAndSample(step.Decodes, _runner.Decode);
-        if (step.Prefills.Count > 0) RunAndSample(step.Prefills, _runner.Prefill);
+        var (decodeRun, decodeSample) = RunAndSample(step.Decodes, _runner.Decode);
+        var (prefillRun, prefillSample) = RunAndSample(step.Prefills, _runner.Prefill);
+        _options.StepObserver?.Invoke(new EngineStepStats
+        {
+            DecodeSequences = step.Decodes.Count,
+            PrefillSequences = step.Prefills.Count,
+            PrefillTokens = step.Prefills.Sum(s => s.NumTokens),
+            Preempted = step.Preempted.Count,
+            ScheduleSeconds = scheduled,
+            DecodeSeconds = decodeRun,
+            PrefillSeconds = prefillRun,
+            SampleSeconds = decodeSample + prefillSample,
+            TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
+        });
     }
 
-    private void RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, float[]> run)
+    // Returns (model seconds, sampling seconds) for the step's statistics.
+    private (double Run, double Sample) RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, float[]> run)
     {
+        if (batch.Count == 0) return (0, 0);
+        long start = Stopwatch.GetTimestamp();
         float[] logits; // [B·V]
         try
         {
@@ -168,8 +186,9 @@ public sealed class Engine : IEngine, IDisposable
         {
             _log($"batch of {batch.Count} failed: {e.Message}");
             foreach (var seq in batch) Fail(seq, $"generation failed: {e.Message}");
-            return;
+            return (Stopwatch.GetElapsedTime(start).TotalSeconds, 0);
         }
+        long sampled = Stopwatch.GetTimestamp();
         int v = logits.Length / batch.Count;
         for (int b = 0; b < batch.Count; b++)
         {
@@ -184,6 +203,7 @@ public sealed class Engine : IEngine, IDisposable
                 if (seq.OutputIds.Count >= seq.Sampling.MaxTokens) End(seq, EngineFinishReason.Length);
             }
         }
+        return (Stopwatch.GetElapsedTime(start, sampled).TotalSeconds, Stopwatch.GetElapsedTime(sampled).TotalSeconds);
     }
 
     private void End(Sequence seq, EngineFinishReason reason, int? stopToken = null)

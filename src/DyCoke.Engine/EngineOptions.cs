@@ -14,4 +14,7 @@ public sealed record EngineOptions
 
     /// <summary>Context length cap; the KV pool may lower it further.</summary>
     public int MaxModelLength { get; init; } = 32768;
+
+    /// <summary>Called on the step thread after every step that ran the model; must be quick and must not throw.</summary>
+    public Action<EngineStepStats>? StepObserver { get; init; }
 }

@@ -15,6 +15,10 @@ public sealed class AttentionDecodeTests(ITestOutputHelper output)
     [InlineData(64, 2, 7)]
     [InlineData(72, 3, 1)]
     [InlineData(128, 4, 7)]
+    [InlineData(16, 2, 3)] // every GQA remainder of the head batches: 3, 4, 6 (4 + 2), 5 (4 + 1)
+    [InlineData(24, 1, 4)]
+    [InlineData(40, 2, 6)]
+    [InlineData(16, 1, 5)]
     public void AttentionDecode_ShuffledSlotLists_MatchesReference(int d, int hkv, int group)
     {
         int h = hkv * group;

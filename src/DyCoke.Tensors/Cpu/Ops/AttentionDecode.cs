@@ -103,14 +103,19 @@ public sealed partial class CpuBackend
         int* slots = p.Indices + first; // [n]
         float* probs = x.Probs; // [G, n]
 
-        for (int j = 0; j < n; j++)
+        if (AttentionSimd.CanScoreSlots(d))
+            AttentionSimd.SlotScores(x.Queries, g, d, kBase, rowStride, slots, n, probs);
+        else
         {
-            float* k = kBase + slots[j] * rowStride;
-            for (int h0 = 0; h0 < g; h0 += 4)
+            for (int j = 0; j < n; j++)
             {
-                int m = Math.Min(4, g - h0);
-                AttentionSimd.Dot4(k, QueryRow(x, h0, 0, m, d), QueryRow(x, h0, 1, m, d), QueryRow(x, h0, 2, m, d), QueryRow(x, h0, 3, m, d), d, x.Dots);
-                for (int i = 0; i < m; i++) probs[(h0 + i) * n + j] = x.Dots[i];
+                float* k = kBase + slots[j] * rowStride;
+                for (int h0 = 0; h0 < g; h0 += 4)
+                {
+                    int m = Math.Min(4, g - h0);
+                    AttentionSimd.Dot4(k, QueryRow(x, h0, 0, m, d), QueryRow(x, h0, 1, m, d), QueryRow(x, h0, 2, m, d), QueryRow(x, h0, 3, m, d), d, x.Dots);
+                    for (int i = 0; i < m; i++) probs[(h0 + i) * n + j] = x.Dots[i];
+                }
             }
         }
         for (int i = 0; i < g; i++) AttentionSimd.SoftmaxInPlace(new Span<float>(probs + i * n, n));
@@ -118,15 +123,23 @@ public sealed partial class CpuBackend
         for (int j0 = 0; j0 < n; j0 += DecodeSlotTile)
         {
             int count = Math.Min(DecodeSlotTile, n - j0);
-            for (int h0 = 0; h0 < g; h0 += 4)
+            int h0 = 0;
+            for (; h0 + 2 < g; h0 += 4)
             {
                 int m = Math.Min(4, g - h0);
-                // Missing heads of a short batch repeat the first head's probabilities into dummy rows.
+                // A batch of three repeats the first head's probabilities into a dummy row.
                 float* p0 = probs + h0 * n + j0;
-                float* p1 = m > 1 ? p0 + n : p0, p2 = m > 2 ? p0 + 2 * n : p0, p3 = m > 3 ? p0 + 3 * n : p0;
+                float* p1 = p0 + n, p2 = p0 + 2 * n, p3 = m > 3 ? p0 + 3 * n : p0;
                 float* o0 = outRows + h0 * d;
-                float* o1 = m > 1 ? o0 + d : x.DummyRows, o2 = m > 2 ? o0 + 2 * d : x.DummyRows + d, o3 = m > 3 ? o0 + 3 * d : x.DummyRows + 2 * d;
-                AttentionSimd.AccumulateSlots4(o0, o1, o2, o3, p0, p1, p2, p3, slots + j0, count, vBase, rowStride, d);
+                float* o3 = m > 3 ? o0 + 3 * d : x.DummyRows;
+                AttentionSimd.AccumulateSlots4(o0, o0 + d, o0 + 2 * d, o3, p0, p1, p2, p3, slots + j0, count, vBase, rowStride, d);
+            }
+            if (h0 < g)
+            {
+                // One or two heads left: the two-head kernel, with a dummy row when only one is.
+                float* p0 = probs + h0 * n + j0, o0 = outRows + h0 * d;
+                bool two = g - h0 == 2;
+                AttentionSimd.AccumulateSlots2(o0, two ? o0 + d : x.DummyRows, p0, two ? p0 + n : p0, slots + j0, count, vBase, rowStride, d);
             }
         }
 

@@ -4,6 +4,8 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DyCoke.Tensors.Cpu;
 
@@ -252,6 +254,88 @@ internal static unsafe class AttentionSimd
                 a0 += p0[j] * v; a1 += p1[j] * v; a2 += p2[j] * v; a3 += p3[j] * v;
             }
             o0[i] = a0; o1[i] = a1; o2[i] = a2; o3[i] = a3;
+        }
+    }
+
+    /// <summary>Whether <see cref="SlotScores"/> can run: AVX + FMA and D a multiple of 8.</summary>
+    public static bool CanScoreSlots(int d) => Avx.IsSupported && Fma.IsSupported && d % 8 == 0;
+
+    /// <summary>
+    /// scores[h·n + j] = q[h]·kBase[slots[j]·rowStride ..] for h &lt; G, j &lt; n; q [G, D] (already scaled). Four slots
+    /// per pass share one horizontal reduction (three hadds), which at small D costs more than the FMAs themselves.
+    /// Requires <see cref="CanScoreSlots"/>.
+    /// </summary>
+    public static void SlotScores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores)
+    {
+        Debug.Assert(CanScoreSlots(d));
+        int j = 0;
+        for (; j + 4 <= n; j += 4)
+        {
+            float* k0 = kBase + slots[j] * rowStride, k1 = kBase + slots[j + 1] * rowStride;
+            float* k2 = kBase + slots[j + 2] * rowStride, k3 = kBase + slots[j + 3] * rowStride;
+            for (int h = 0; h < g; h++)
+            {
+                float* qh = q + h * d;
+                Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < d; i += 8)
+                {
+                    var qv = Avx.LoadVector256(qh + i);
+                    a0 = Fma.MultiplyAdd(qv, Avx.LoadVector256(k0 + i), a0);
+                    a1 = Fma.MultiplyAdd(qv, Avx.LoadVector256(k1 + i), a1);
+                    a2 = Fma.MultiplyAdd(qv, Avx.LoadVector256(k2 + i), a2);
+                    a3 = Fma.MultiplyAdd(qv, Avx.LoadVector256(k3 + i), a3);
+                }
+                var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3)); // [Σa0 Σa1 Σa2 Σa3] per 128-bit half
+                Sse.Store(scores + h * n + j, Sse.Add(pairs.GetLower(), pairs.GetUpper()));
+            }
+        }
+        for (; j < n; j++)
+        {
+            float* k = kBase + slots[j] * rowStride;
+            for (int h = 0; h < g; h++)
+            {
+                float* qh = q + h * d;
+                Vector256<float> a = Vector256<float>.Zero;
+                for (int i = 0; i < d; i += 8) a = Fma.MultiplyAdd(Avx.LoadVector256(qh + i), Avx.LoadVector256(k + i), a);
+                scores[h * n + j] = Vector256.Sum(a);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AccumulateSlots4"/> for two heads: o0, o1 [D] (distinct) += Σ_j p0/p1[j]·value row of slots[j]. Used
+    /// when a GQA group has one or two heads left, so no FMAs are spent on dummy rows.
+    /// </summary>
+    public static void AccumulateSlots2(float* o0, float* o1, float* p0, float* p1, int* slots, int count, float* vBase, nint rowStride, int d)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int w = Vector<float>.Count;
+            for (; i + 2 * w <= d; i += 2 * w)
+            {
+                Vector<float> a00 = Vector.Load(o0 + i), a01 = Vector.Load(o0 + i + w), a10 = Vector.Load(o1 + i), a11 = Vector.Load(o1 + i + w);
+                for (int j = 0; j < count; j++)
+                {
+                    float* row = vBase + slots[j] * rowStride + i;
+                    Vector<float> v0 = Vector.Load(row), v1 = Vector.Load(row + w);
+                    var b = new Vector<float>(p0[j]);
+                    a00 = Vector.MultiplyAddEstimate(b, v0, a00); a01 = Vector.MultiplyAddEstimate(b, v1, a01);
+                    b = new Vector<float>(p1[j]);
+                    a10 = Vector.MultiplyAddEstimate(b, v0, a10); a11 = Vector.MultiplyAddEstimate(b, v1, a11);
+                }
+                Vector.Store(a00, o0 + i); Vector.Store(a01, o0 + i + w); Vector.Store(a10, o1 + i); Vector.Store(a11, o1 + i + w);
+            }
+        }
+        for (; i < d; i++)
+        {
+            float a0 = o0[i], a1 = o1[i];
+            for (int j = 0; j < count; j++)
+            {
+                float v = vBase[slots[j] * rowStride + i];
+                a0 += p0[j] * v; a1 += p1[j] * v;
+            }
+            o0[i] = a0; o1[i] = a1;
         }
     }
 
