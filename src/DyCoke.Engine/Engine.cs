@@ -37,7 +37,7 @@ public sealed class Engine : IEngine, IDisposable
         _options = options;
         _log = log ?? (_ => { });
         _pool = new KvCachePool(runner.NumSlots / options.Scheduler.BlockSize, options.Scheduler.BlockSize);
-        _scheduler = new Scheduler(_pool, options.Scheduler);
+        _scheduler = new Scheduler(_pool, options.Scheduler, runner.Model.Config.TokensPerFrame);
         _endOfTurn = [.. options.EndOfTurnTokenIds];
         MaxModelLength = Math.Min(options.MaxModelLength, _pool.NumSlots);
         _snapshot = new EngineSnapshot(0, 0, 0, _pool.NumBlocks, _pool.NumBlocks, 0, true, false);
@@ -154,7 +154,20 @@ public sealed class Engine : IEngine, IDisposable
         if (step.IsEmpty) return;
         // Decode first: the sequences already running get their token before new prompts add latency.
         if (step.Decodes.Count > 0) RunAndSample(step.Decodes, _runner.Decode);
-        if (step.Prefills.Count > 0) RunAndSample(step.Prefills, _runner.Prefill);
+        if (step.Prefills.Count == 0) return;
+        PrefillResult prefill;
+        try
+        {
+            prefill = _runner.Prefill(step.Prefills);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OutOfMemoryException)
+        {
+            _log($"prefill of {step.Prefills.Count} sequences failed: {e.Message}");
+            foreach (var work in step.Prefills) Fail(work.Sequence, $"generation failed: {e.Message}");
+            return;
+        }
+        // Only sequences whose last chunk ran have logits; the others go on next step.
+        if (prefill.Completed.Count > 0) RunAndSample(prefill.Completed, _ => prefill.Logits);
     }
 
     private void RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, float[]> run)
