@@ -85,6 +85,9 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
     public void AttentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output, Tensor? meanProbs) =>
         Time("AttentionDecode", () => inner.AttentionDecode(q, kCache, vCache, kvIndptr, kvIndices, scale, output, meanProbs));
 
+    public void AttentionPrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output) =>
+        Time("AttentionPrefillCached", () => inner.AttentionPrefillCached(q, kCache, vCache, cuSeqLens, kvIndptr, kvIndices, scale, output));
+
     public void BilinearResize(Tensor x, Tensor y) => Time("BilinearResize", () => inner.BilinearResize(x, y));
 
     public void RowCosine(Tensor a, Tensor b, Tensor output) => Time("RowCosine", () => inner.RowCosine(a, b, output));

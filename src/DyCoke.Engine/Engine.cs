@@ -38,7 +38,7 @@ public sealed class Engine : IEngine, IDisposable
         _options = options;
         _log = log ?? (_ => { });
         _pool = new KvCachePool(runner.NumSlots / options.Scheduler.BlockSize, options.Scheduler.BlockSize);
-        _scheduler = new Scheduler(_pool, options.Scheduler);
+        _scheduler = new Scheduler(_pool, options.Scheduler, runner.Model.Config.TokensPerFrame);
         _endOfTurn = [.. options.EndOfTurnTokenIds];
         MaxModelLength = Math.Min(options.MaxModelLength, _pool.NumSlots);
         _snapshot = new EngineSnapshot(0, 0, 0, _pool.NumBlocks, _pool.NumBlocks, 0, true, false);
@@ -157,12 +157,12 @@ public sealed class Engine : IEngine, IDisposable
         double scheduled = Stopwatch.GetElapsedTime(start).TotalSeconds;
         // Decode first: the sequences already running get their token before new prompts add latency.
         var (decodeRun, decodeSample) = RunAndSample(step.Decodes, _runner.Decode);
-        var (prefillRun, prefillSample) = RunAndSample(step.Prefills, _runner.Prefill);
+        var (prefillRun, prefillSample) = Prefill(step.Prefills);
         _options.StepObserver?.Invoke(new EngineStepStats
         {
             DecodeSequences = step.Decodes.Count,
             PrefillSequences = step.Prefills.Count,
-            PrefillTokens = step.Prefills.Sum(s => s.NumTokens),
+            PrefillTokens = step.PrefillTokens,
             Preempted = step.Preempted.Count,
             ScheduleSeconds = scheduled,
             DecodeSeconds = decodeRun,
@@ -170,6 +170,27 @@ public sealed class Engine : IEngine, IDisposable
             SampleSeconds = decodeSample + prefillSample,
             TotalSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
         });
+    }
+
+    // Runs the step's prefill chunks; only sequences whose last chunk ran have logits, the others go on next step.
+    private (double Run, double Sample) Prefill(IReadOnlyList<PrefillWork> work)
+    {
+        if (work.Count == 0) return (0, 0);
+        long start = Stopwatch.GetTimestamp();
+        PrefillResult prefill;
+        try
+        {
+            prefill = _runner.Prefill(work);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OutOfMemoryException)
+        {
+            _log($"prefill of {work.Count} sequences failed: {e.Message}");
+            foreach (var w in work) Fail(w.Sequence, $"generation failed: {e.Message}");
+            return (Stopwatch.GetElapsedTime(start).TotalSeconds, 0);
+        }
+        double run = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var (_, sample) = RunAndSample(prefill.Completed, _ => prefill.Logits);
+        return (run, sample);
     }
 
     // Returns (model seconds, sampling seconds) for the step's statistics.

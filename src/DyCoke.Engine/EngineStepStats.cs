@@ -15,7 +15,7 @@ public sealed record EngineStepStats
     /// <summary>Sequences that ran prefill this step.</summary>
     public int PrefillSequences { get; init; }
 
-    /// <summary>Prompt tokens prefilled this step (after TTM).</summary>
+    /// <summary>Budget tokens of this step's prefill work: frames encoded at their token cost plus prompt tokens.</summary>
     public int PrefillTokens { get; init; }
 
     /// <summary>Sequences preempted to make room this step.</summary>

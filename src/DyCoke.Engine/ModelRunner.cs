@@ -1,12 +1,15 @@
-// The only place sequences become tensors (nano-vllm's prepare_prefill/prepare_decode): a prefill batch encodes the
-// videos, embeds the prompts and runs Qwen2 prefill; a decode batch feeds each sequence's last token. Logits come
-// back to the host as F32 rows for the sampler.
+// The only place sequences become tensors (nano-vllm's prepare_prefill/prepare_decode): prefill work encodes video
+// frames, runs TTM, embeds the prompts and runs Qwen2 prefill over chunks; a decode batch feeds each sequence's last
+// token. Logits come back to the host as F32 rows for the sampler.
 using DyCoke.Compression;
 using DyCoke.Model.Llava;
 using DyCoke.Model.Qwen2;
 using DyCoke.Tensors;
 
 namespace DyCoke.Engine;
+
+/// <summary>What a step's prefill work produced: the sequences whose prefill finished, and their logits [B'·V].</summary>
+public sealed record PrefillResult(IReadOnlyList<Sequence> Completed, float[] Logits);
 
 /// <summary>Runs batches of sequences through a <see cref="LlavaOnevisionModel"/> over one <see cref="KvCache"/>.</summary>
 public sealed class ModelRunner : IDisposable
@@ -36,43 +39,69 @@ public sealed class ModelRunner : IDisposable
     public int VocabSize => _model.Config.Text.VocabSize;
 
     /// <summary>
-    /// Prefills every token of each sequence (prompt, plus output after a preemption) into its KV blocks and returns
-    /// host logits [B·V]: row b is the next-token distribution of <paramref name="batch"/>[b]. Videos are encoded here;
-    /// with DyCoke, TTM shortens each video's placeholder run (the sequence's prompt changes) and a single-video
-    /// sequence gets its dynamic-pruning state.
+    /// Runs one step's prefill work and returns the sequences whose prefill it finished with their host logits [B'·V]
+    /// (row b for Completed[b]). Per sequence: encodes the planned video frames; once all are encoded, runs TTM (with
+    /// DyCoke: the prompt's placeholder runs shrink and a single-video sequence gets its dynamic-pruning state) and
+    /// builds the embeddings of every token to prefill (prompt, plus output after a preemption); then prefills up to
+    /// the planned number of tokens as a chunk attending to what is already cached. The KV blocks must be allocated.
     /// </summary>
-    public float[] Prefill(IReadOnlyList<Sequence> batch)
+    /// <exception cref="InvalidOperationException">Tokens are planned for a sequence whose videos are not all encoded.</exception>
+    public PrefillResult Prefill(IReadOnlyList<PrefillWork> work)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        var backend = _model.Backend;
-        var lengths = new int[batch.Count]; // [B]
-        var ids = new List<int>(); // [T]
-        var positions = new List<int>(); // [T]
-        var slots = new List<int>(); // [T]
-        var features = new List<Tensor>(); // per video [F·196 + 1, C]
-        try
+        ArgumentNullException.ThrowIfNull(work);
+        var chunks = new List<(Sequence Seq, int Start, int Count)>(work.Count);
+        foreach (var (seq, frames, tokens) in work)
         {
-            for (int b = 0; b < batch.Count; b++)
+            var state = seq.Prefill ??= new PrefillState();
+            if (frames > 0) EncodeFrames(seq, state, frames);
+            if (state.Embeds is null && seq.NumFramesToEncode == 0) PreparePrompt(seq, state);
+            if (tokens == 0) continue;
+            if (state.Embeds is null)
+                throw new InvalidOperationException($"sequence {seq.Id}: {tokens} tokens planned before its {seq.NumFramesToEncode} remaining frames are encoded");
+            int start = seq.NumCachedTokens;
+            chunks.Add((seq, start, Math.Min(tokens, seq.NumTokens - start)));
+        }
+        if (chunks.Count == 0) return new PrefillResult([], []);
+
+        int t = chunks.Sum(c => c.Count), c = _model.Config.Text.HiddenSize;
+        var lengths = new int[chunks.Count]; // [B]
+        var positions = new int[t]; // [T]
+        var slots = new int[t]; // [T]
+        var contexts = new int[chunks.Count][]; // per sequence [start + n]
+        using var embeds = _model.Backend.Allocate(_model.ActivationDType, new Shape(t, c)); // [T, C]
+        int row = 0;
+        for (int b = 0; b < chunks.Count; b++)
+        {
+            var (seq, start, n) = chunks[b];
+            lengths[b] = n;
+            contexts[b] = seq.SlotsUpTo(start + n);
+            for (int i = 0; i < n; i++)
             {
-                var seq = batch[b];
-                PreparePrompt(seq, features);
-                lengths[b] = seq.NumTokens;
-                ids.AddRange(seq.AllTokenIds());
-                for (int p = 0; p < seq.NumTokens; p++)
-                {
-                    positions.Add(p);
-                    slots.Add(seq.SlotOf(p));
-                }
+                positions[row + i] = start + i;
+                slots[row + i] = contexts[b][start + i];
             }
-            using var embeds = _model.EmbedPrompt(ids.ToArray(), features); // [T, C]
-            using var prefill = PrefillBatch.Create(backend, lengths, positions.ToArray(), slots.ToArray());
-            using var logits = _model.LanguageModel.Prefill(embeds, prefill, _cache); // [B, V]
-            return ReadLogits(logits);
+            _model.Backend.Copy(seq.Prefill!.Embeds!.Rows(start, n), embeds.Rows(row, n));
+            row += n;
         }
-        finally
+        // Chunks that all start at position 0 see only themselves: the whole-prompt path attends over the fresh K/V.
+        using var batch = chunks.All(ch => ch.Start == 0)
+            ? PrefillBatch.Create(_model.Backend, lengths, positions, slots)
+            : PrefillBatch.CreateChunked(_model.Backend, lengths, positions, slots, contexts);
+        float[] logits; // [B·V]
+        using (var device = _model.LanguageModel.Prefill(embeds, batch, _cache)) logits = ReadLogits(device); // [B, V]
+
+        int v = VocabSize;
+        var completed = new List<Sequence>();
+        var rows = new List<float>();
+        for (int b = 0; b < chunks.Count; b++)
         {
-            foreach (var f in features) f.Dispose();
+            var (seq, _, n) = chunks[b];
+            seq.AdvancePrefill(n);
+            if (!seq.IsPrefilled) continue;
+            completed.Add(seq);
+            rows.AddRange(logits.AsSpan(b * v, v));
         }
+        return new PrefillResult(completed, [.. rows]);
     }
 
     /// <summary>One decode step: each sequence feeds its last token at position NumTokens − 1 and attends to the slots
@@ -103,39 +132,64 @@ public sealed class ModelRunner : IDisposable
         }
     }
 
-    // Encodes the sequence's videos into features (appended in prompt order); with DyCoke, merges each one (TTM),
-    // shortens its placeholder run and sets up DP. Deterministic, so a recompute after preemption rebuilds the same prompt.
-    private void PreparePrompt(Sequence seq, List<Tensor> features)
+    // Encodes the next `frames` frames of the sequence's videos (in prompt order) into their feature buffers.
+    private void EncodeFrames(Sequence seq, PrefillState state, int frames)
+    {
+        var videos = seq.Request.Videos;
+        if (state.VideoFeatures is null)
+        {
+            state.VideoFeatures = new Tensor[videos.Count];
+            for (int i = 0; i < videos.Count; i++) state.VideoFeatures[i] = _model.Video.Allocate((int)videos[i].Shape[0]); // [F·196 + 1, C]
+        }
+        int first = 0; // the video's first frame, counted over all videos
+        for (int i = 0; i < videos.Count && frames > 0; first += (int)videos[i].Shape[0], i++)
+        {
+            int f = (int)videos[i].Shape[0], from = state.FramesEncoded - first;
+            if (from >= f) continue;
+            int n = Math.Min(f - from, frames);
+            _model.Video.EncodeFrames(videos[i], from, n, state.VideoFeatures[i]);
+            state.FramesEncoded += n;
+            frames -= n;
+        }
+    }
+
+    // With every frame encoded: TTM with DyCoke (the prompt's placeholder runs shrink, DP is set up), then the input
+    // embeddings of all tokens to prefill. Deterministic, so a recompute after preemption rebuilds the same prompt.
+    private void PreparePrompt(Sequence seq, PrefillState state)
     {
         var request = seq.Request;
+        var features = state.VideoFeatures ?? []; // per video [F·196 + 1, C]
         int videoToken = _model.Config.VideoTokenIndex;
-        int first = features.Count;
-        foreach (var pixels in request.Videos) features.Add(_model.EncodeVideo(pixels)); // [F·196 + 1, C] each
         var dycoke = request.DyCoke is { Enabled: true } && request.Videos.Count > 0 ? request.DyCoke : null;
         if (dycoke is null)
         {
             seq.NumVideoTokens = request.PromptIds.Count(id => id == videoToken);
-            return;
         }
-        bool firstPrefill = seq.DyCokeStats is null;
-        var stats = seq.DyCokeStats ?? new DyCokeStats();
-        var before = new int[request.Videos.Count];
-        var after = new int[request.Videos.Count];
-        for (int i = 0; i < before.Length; i++)
+        else
         {
-            var merged = VideoTokenMerging.Merge(_model.Backend, features[first + i], _model.Config.TokensPerFrame, dycoke);
-            features[first + i].Dispose();
-            features[first + i] = merged.Features; // [n + 1, C]
-            before[i] = merged.TokensBefore + 1; // placeholder rows include the newline
-            after[i] = merged.TokensAfter + 1;
-            if (firstPrefill) stats.RecordMerge(merged.TokensBefore, merged.TokensAfter);
+            bool firstPrefill = seq.DyCokeStats is null;
+            var stats = seq.DyCokeStats ?? new DyCokeStats();
+            var before = new int[features.Length];
+            var after = new int[features.Length];
+            for (int i = 0; i < features.Length; i++)
+            {
+                var merged = VideoTokenMerging.Merge(_model.Backend, features[i], _model.Config.TokensPerFrame, dycoke);
+                features[i].Dispose();
+                features[i] = merged.Features; // [n + 1, C]
+                before[i] = merged.TokensBefore + 1; // placeholder rows include the newline
+                after[i] = merged.TokensAfter + 1;
+                if (firstPrefill) stats.RecordMerge(merged.TokensBefore, merged.TokensAfter);
+            }
+            int[] ids = VideoTokenMerging.CompressPlaceholders(request.PromptIds, videoToken, before, after);
+            seq.SetPrompt(ids);
+            seq.NumVideoTokens = after.Sum();
+            seq.DyCokeStats = stats;
+            // DP follows one visual span; with several videos only TTM runs (as in the reference Generator).
+            seq.Pruning = before.Length == 1 ? new DynamicKvPruning(dycoke, Array.IndexOf(ids, videoToken), after[0] - 1, stats) : null;
         }
-        int[] ids = VideoTokenMerging.CompressPlaceholders(request.PromptIds, videoToken, before, after);
-        seq.SetPrompt(ids);
-        seq.NumVideoTokens = after.Sum();
-        seq.DyCokeStats = stats;
-        // DP follows one visual span; with several videos only TTM runs (as in the reference Generator).
-        seq.Pruning = before.Length == 1 ? new DynamicKvPruning(dycoke, Array.IndexOf(ids, videoToken), after[0] - 1, stats) : null;
+        state.Embeds = _model.EmbedPrompt(seq.AllTokenIds(), features); // [N, C]
+        foreach (var f in features) f.Dispose();
+        state.VideoFeatures = null;
     }
 
     private float[] ReadLogits(Tensor logits)

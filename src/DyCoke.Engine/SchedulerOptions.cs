@@ -7,8 +7,11 @@ public sealed record SchedulerOptions
     /// <summary>The most sequences running (decoding) at once.</summary>
     public int MaxRunningSequences { get; init; } = 16;
 
-    /// <summary>Tokens per step: one per decoding sequence plus the prompts admitted for prefill. A prompt longer than
-    /// the budget is still admitted when it is the step's only work (prefills are not chunked yet).</summary>
+    /// <summary>
+    /// Tokens per step: one per decoding sequence, the rest for prefill chunks (a prompt longer than what is left is
+    /// split over several steps, so decodes are never held up by more than one budget of prefill). Encoding a video
+    /// frame costs its pre-TTM tokens (196); a frame is encoded alone when it costs more than the whole budget.
+    /// </summary>
     public int TokenBudget { get; init; } = 8192;
 
     /// <summary>The most requests in the engine (waiting + running); beyond it Submit refuses with

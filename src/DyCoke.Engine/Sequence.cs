@@ -1,5 +1,5 @@
-// One generation stream, the engine's unit of state (nano-vllm's Sequence): status, tokens, the KV blocks it owns,
-// its sampling settings and random generator, per-sequence compression state and the channel its events go to.
+// One generation stream, the engine's unit of state (nano-vllm's Sequence): status, tokens, the KV blocks it owns, how
+// far its chunked prefill has got, its sampling settings and random generator, compression state and event channel.
 using System.Threading.Channels;
 using DyCoke.Compression;
 
@@ -20,6 +20,7 @@ public sealed class Sequence
     private readonly List<int> _blocks = [];
     private readonly Dictionary<int, int> _outputCounts = [];
     private int[] _promptIds;
+    private int _numPrefilled;
 
     internal Sequence(long id, EngineRequest request, int blockSize, ChannelWriter<TokenEvent>? events = null, CancellationToken cancellationToken = default)
     {
@@ -32,6 +33,7 @@ public sealed class Sequence
         BlockSize = blockSize;
         Events = events;
         CancellationToken = cancellationToken;
+        NumFrames = request.Videos.Sum(v => checked((int)v.Shape[0]));
         Random = new Random(request.Sampling.Seed is long seed ? unchecked((int)(seed ^ (seed >> 32))) : System.Random.Shared.Next());
     }
 
@@ -69,6 +71,25 @@ public sealed class Sequence
 
     public int NumBlocks => _blocks.Count;
 
+    /// <summary>
+    /// Whether the prefill has run to the end (its last chunk gave the first token after admission); from then on the
+    /// sequence decodes one token per step. Cleared by a preemption: the recompute prefills everything again.
+    /// </summary>
+    public bool IsPrefilled { get; private set; }
+
+    /// <summary>Tokens whose K/V are in the cache: prefill progress while prefilling, NumTokens − 1 once decoding (the
+    /// newest token is fed by the next decode step).</summary>
+    public int NumCachedTokens => IsPrefilled ? NumTokens - 1 : _numPrefilled;
+
+    /// <summary>Tokens still to prefill (an upper bound before TTM has shortened the prompt); 0 once prefilled.</summary>
+    public int NumTokensToPrefill => IsPrefilled ? 0 : NumTokens - _numPrefilled;
+
+    /// <summary>Video frames still to encode before the prompt embeddings exist (0 without videos or once prefilled).</summary>
+    public int NumFramesToEncode => IsPrefilled || Prefill?.Embeds is not null ? 0 : NumFrames - (Prefill?.FramesEncoded ?? 0);
+
+    /// <summary>Frames of all the request's videos.</summary>
+    public int NumFrames { get; }
+
     /// <summary>Times this sequence was preempted and recomputed.</summary>
     public int NumPreemptions { get; internal set; }
 
@@ -82,6 +103,9 @@ public sealed class Sequence
     public IReadOnlyDictionary<int, int> OutputCounts => _outputCounts;
 
     internal Random Random { get; }
+
+    /// <summary>Vision buffers and prompt embeddings while a prefill is under way; null before it starts and after.</summary>
+    internal PrefillState? Prefill { get; set; }
 
     internal ChannelWriter<TokenEvent>? Events { get; }
 
@@ -112,6 +136,32 @@ public sealed class Sequence
     {
         _outputIds.Add(tokenId);
         _outputCounts[tokenId] = _outputCounts.GetValueOrDefault(tokenId) + 1;
+    }
+
+    /// <summary>Records a prefilled chunk of <paramref name="count"/> tokens; the one reaching NumTokens ends the prefill.</summary>
+    internal void AdvancePrefill(int count)
+    {
+        if (IsPrefilled || count < 1 || _numPrefilled + count > NumTokens)
+            throw new InvalidOperationException($"sequence {Id}: a chunk of {count} tokens does not fit its prefill at {_numPrefilled} of {NumTokens}");
+        _numPrefilled += count;
+        if (_numPrefilled < NumTokens) return;
+        IsPrefilled = true;
+        ReleasePrefill();
+    }
+
+    /// <summary>Back to an empty cache (preemption by recompute): the next prefill starts over, videos included.</summary>
+    internal void ResetPrefill()
+    {
+        _numPrefilled = 0;
+        IsPrefilled = false;
+        ReleasePrefill();
+    }
+
+    /// <summary>Frees the prefill's device buffers (on finish, preemption or when the prefill completes).</summary>
+    internal void ReleasePrefill()
+    {
+        Prefill?.Dispose();
+        Prefill = null;
     }
 
     internal void AddBlock(int block) => _blocks.Add(block);

@@ -92,6 +92,16 @@ public interface IBackend : IDisposable
     /// </summary>
     void AttentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output, Tensor? meanProbs);
 
+    /// <summary>
+    /// Causal prefill of a chunk over a cached prefix (chunked prefill). q, out [T, H, D]; kCache, vCache [S, Hkv, D];
+    /// cuSeqLens I32 [B + 1] gives sequence b's q_b query rows; its context is the ctx_b ≥ q_b slots
+    /// kvIndices[kvIndptr[b] .. kvIndptr[b + 1]) (I32) in position order, the chunk's own tokens last (store their K/V
+    /// first, e.g. with <see cref="RopeAndStoreKv"/>). Query row i of sequence b sits at context position
+    /// ctx_b − q_b + i and attends to context positions ≤ that. H must be a multiple of Hkv (GQA). With an empty
+    /// prefix (ctx_b = q_b) this is <see cref="AttentionPrefill"/> (causal) over the cached copies of the chunk's K/V.
+    /// </summary>
+    void AttentionPrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output);
+
     // ---- vision and DyCoke helpers ----
 
     /// <summary>

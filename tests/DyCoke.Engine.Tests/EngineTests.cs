@@ -146,7 +146,8 @@ public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoE
         var request = new EngineRequest("cancel", DemoEngineFixture.TextIds(3, 8), [], new SamplingParams { Temperature = 0, MaxTokens = 2000 });
         var reader = engine.Submit(request, cts.Token);
         Assert.IsType<TokenGenerated>(await reader.ReadAsync(TestContext.Current.CancellationToken));
-        Assert.True(engine.Snapshot().NumUsedBlocks > 0 || engine.Snapshot().NumRunning > 0);
+        // The snapshot is republished at the top of the next step, so it may lag the first token for a moment.
+        await WaitUntilAsync(() => engine.Snapshot() is { NumUsedBlocks: > 0, NumRunning: 1 });
 
         cts.Cancel();
         var (_, last) = await DrainAsync(reader);

@@ -1,15 +1,15 @@
-// Scheduler without a model: FCFS admission by KV reservation, the token budget, the batch cap, preemption of the
-// newest sequence by recompute, and free + used == total after every step.
+// Scheduler without a model: FCFS admission by KV reservation, the batch cap, preemption of the newest sequence by
+// recompute (which resets prefill progress), and free + used == total after every step.
 using Xunit;
 
 namespace DyCoke.Engine.Tests;
 
 public sealed class SchedulerTests
 {
-    private static (Scheduler, KvCachePool) Create(int numBlocks, SchedulerOptions options)
+    internal static (Scheduler, KvCachePool) Create(int numBlocks, SchedulerOptions options, int visionTokensPerFrame = Scheduler.DefaultVisionTokensPerFrame)
     {
         var pool = new KvCachePool(numBlocks, options.BlockSize);
-        return (new Scheduler(pool, options), pool);
+        return (new Scheduler(pool, options, visionTokensPerFrame), pool);
     }
 
     [Fact]
@@ -24,8 +24,9 @@ public sealed class SchedulerTests
 
         var step = scheduler.Schedule();
 
-        Assert.Equal([a, b], step.Prefills);
+        Assert.Equal([new PrefillWork(a, 0, 8), new PrefillWork(b, 0, 8)], step.Prefills);
         Assert.Empty(step.Decodes);
+        Assert.Equal(16, step.PrefillTokens);
         Assert.Equal(8, pool.NumUsedBlocks);
         Assert.Equal([d, c], scheduler.Waiting);
         Assert.Equal(pool.NumBlocks, pool.NumFreeBlocks + pool.NumUsedBlocks);
@@ -41,9 +42,8 @@ public sealed class SchedulerTests
         scheduler.Add(a);
         scheduler.Add(b);
         scheduler.Add(c);
-        scheduler.Schedule();
-        a.AppendToken(1);
-        b.AppendToken(1);
+        TestSequences.Run(scheduler.Schedule());
+        Assert.True(a.IsPrefilled && b.IsPrefilled);
 
         var step = scheduler.Schedule();
         Assert.Equal([a, b], step.Decodes);
@@ -54,30 +54,12 @@ public sealed class SchedulerTests
         Assert.Equal(0, a.NumBlocks);
         step = scheduler.Schedule();
         Assert.Equal([b], step.Decodes);
-        Assert.Equal([c], step.Prefills);
+        Assert.Equal([c], step.Prefills.Select(w => w.Sequence));
         Assert.Equal(pool.NumBlocks, pool.NumFreeBlocks + pool.NumUsedBlocks);
         scheduler.Finish(b);
         scheduler.Finish(c);
         Assert.Equal(0, pool.NumUsedBlocks);
         Assert.False(scheduler.HasWork);
-    }
-
-    [Fact]
-    public void Schedule_TokenBudget_LimitsPrefillsButAlwaysAdmitsOneWhenIdle()
-    {
-        var (scheduler, _) = Create(numBlocks: 100, new SchedulerOptions { BlockSize = 4, TokenBudget = 10 });
-        var big = TestSequences.Create(20, maxTokens: 4);
-        var small = TestSequences.Create(4, maxTokens: 4);
-        scheduler.Add(big);
-        scheduler.Add(small);
-
-        var first = scheduler.Schedule();
-        Assert.Equal([big], first.Prefills); // over budget, but the only work
-
-        big.AppendToken(1);
-        var second = scheduler.Schedule();
-        Assert.Equal([big], second.Decodes);
-        Assert.Equal([small], second.Prefills); // 1 decode + 4 prompt tokens <= 10
     }
 
     [Fact]
@@ -98,9 +80,9 @@ public sealed class SchedulerTests
         var young = TestSequences.Create(8, maxTokens: 8, blockSize: 4);
         scheduler.Add(old);
         scheduler.Add(young);
-        Assert.Equal(2, scheduler.Schedule().Prefills.Count); // 2 + 2 blocks: the pool is full
-        old.AppendToken(1);
-        young.AppendToken(1);
+        var first = scheduler.Schedule();
+        Assert.Equal(2, first.Prefills.Count); // 2 + 2 blocks: the pool is full
+        TestSequences.Run(first);
 
         var step = scheduler.Schedule(); // both need a third block at position 8
 
@@ -110,6 +92,9 @@ public sealed class SchedulerTests
         Assert.Equal(1, young.NumPreemptions);
         Assert.Equal(0, young.NumBlocks);
         Assert.Equal(9, young.NumTokens); // keeps its output for the recompute
+        Assert.False(young.IsPrefilled);
+        Assert.Equal(0, young.NumCachedTokens);
+        Assert.Equal(9, young.NumTokensToPrefill); // prompt and output are prefilled again
         Assert.Equal(1, scheduler.NumPreemptions);
         Assert.Equal(3, pool.NumUsedBlocks);
         Assert.Equal(pool.NumBlocks, pool.NumFreeBlocks + pool.NumUsedBlocks);

@@ -47,27 +47,10 @@ public sealed class VideoFeatures
         ArgumentNullException.ThrowIfNull(pixels);
         if (pixels.Shape.Rank != 4 || pixels.Shape[0] < 1)
             throw new ArgumentException($"pixels has shape {pixels.Shape}, expected [F, Ch, S, S] with F ≥ 1", nameof(pixels));
-        var b = _backend;
-        int f = checked((int)pixels.Shape[0]);
-        int c = _projector.HiddenSize, grid = _config.Vision.GridSize, pooled = _config.PooledGridSize;
-        int tokensPerFrame = _config.TokensPerFrame;
-
-        var features = b.Allocate(_activationDType, new Shape(TokensPerVideo(f), c)); // [F·196 + 1, C]
+        var features = Allocate(checked((int)pixels.Shape[0])); // [F·196 + 1, C]
         try
         {
-            for (int first = 0; first < f; first += FramesPerChunk)
-            {
-                int n = Math.Min(FramesPerChunk, f - first);
-                using var vision = _visionTower.Forward(pixels.Rows(first, n)); // [n, P, Cv]
-                using var projected = b.Allocate(vision.DType, new Shape(n, grid, grid, c)); // [n, 27, 27, C]
-                _projector.Forward(vision, projected);
-                // The 27×27 grid is row-major over patches, so [n, P, C] is already channels-last [n, 27, 27, C].
-                var target = features.Rows((long)first * tokensPerFrame, (long)n * tokensPerFrame)
-                    .Reshape(new Shape(n, pooled, pooled, c)); // [n, 14, 14, C]
-                b.BilinearResize(projected, target);
-            }
-            // One newline per video, after the last frame (not per frame or per row).
-            b.Convert(_imageNewline, features.Rows(features.Shape[0] - 1, 1).Reshape(new Shape(c)));
+            EncodeFrames(pixels, 0, (int)pixels.Shape[0], features);
             return features;
         }
         catch
@@ -75,5 +58,47 @@ public sealed class VideoFeatures
             features.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A zeroed [F·196 + 1, C] buffer in the activation dtype for <see cref="EncodeFrames"/> (caller owns).</summary>
+    public Tensor Allocate(int numFrames) =>
+        _backend.Allocate(_activationDType, new Shape(TokensPerVideo(numFrames), _projector.HiddenSize));
+
+    /// <summary>
+    /// Encodes frames [<paramref name="firstFrame"/>, firstFrame + count) of <paramref name="pixels"/> into their rows
+    /// of <paramref name="features"/> [F·196 + 1, C]; the call that reaches the last frame also writes the newline row.
+    /// Frames are independent, so a video encoded in several calls equals one <see cref="Encode"/> (this is what lets
+    /// the engine spread one video's vision work over several steps).
+    /// </summary>
+    /// <exception cref="ArgumentException">pixels or features has the wrong shape or dtype, or the range is empty or
+    /// outside the video.</exception>
+    public void EncodeFrames(Tensor pixels, int firstFrame, int count, Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(features);
+        if (pixels.Shape.Rank != 4 || pixels.Shape[0] < 1)
+            throw new ArgumentException($"pixels has shape {pixels.Shape}, expected [F, Ch, S, S] with F ≥ 1", nameof(pixels));
+        int f = checked((int)pixels.Shape[0]);
+        int c = _projector.HiddenSize, grid = _config.Vision.GridSize, pooled = _config.PooledGridSize;
+        int tokensPerFrame = _config.TokensPerFrame;
+        if (features.Shape != new Shape(TokensPerVideo(f), c) || features.DType != _activationDType)
+            throw new ArgumentException($"features is {features}, expected {_activationDType} [{TokensPerVideo(f)}, {c}] for {f} frames", nameof(features));
+        if (count < 1 || firstFrame < 0 || firstFrame + count > f)
+            throw new ArgumentException($"frames [{firstFrame}, {firstFrame + count}) are not a non-empty range of the video's {f}", nameof(count));
+        var b = _backend;
+        for (int first = firstFrame; first < firstFrame + count; first += FramesPerChunk)
+        {
+            int n = Math.Min(FramesPerChunk, firstFrame + count - first);
+            using var vision = _visionTower.Forward(pixels.Rows(first, n)); // [n, P, Cv]
+            using var projected = b.Allocate(vision.DType, new Shape(n, grid, grid, c)); // [n, 27, 27, C]
+            _projector.Forward(vision, projected);
+            // The 27×27 grid is row-major over patches, so [n, P, C] is already channels-last [n, 27, 27, C].
+            var target = features.Rows((long)first * tokensPerFrame, (long)n * tokensPerFrame)
+                .Reshape(new Shape(n, pooled, pooled, c)); // [n, 14, 14, C]
+            b.BilinearResize(projected, target);
+        }
+        // One newline per video, after the last frame (not per frame or per row).
+        if (firstFrame + count == f)
+            b.Convert(_imageNewline, features.Rows(features.Shape[0] - 1, 1).Reshape(new Shape(c)));
     }
 }

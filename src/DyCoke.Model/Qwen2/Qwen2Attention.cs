@@ -1,6 +1,6 @@
 // Qwen2 self-attention (llava-onevision.md §6.2): q/k/v projections with bias, NeoX RoPE at absolute positions with K
-// stored (after RoPE) and V into the slot pools, GQA attention, o_proj without bias. Prefill attends causally over the
-// batch's fresh tokens; decode reads the cache through slot lists.
+// stored (after RoPE) and V into the slot pools, GQA attention, o_proj without bias. Whole-prompt prefill attends
+// causally over the batch's fresh tokens; chunked prefill and decode read the cache through slot lists.
 using DyCoke.Model.Checkpoints;
 using DyCoke.Model.Config;
 using DyCoke.Tensors;
@@ -11,15 +11,16 @@ namespace DyCoke.Model.Qwen2;
 /// <param name="Positions">I32 [T] absolute positions.</param>
 /// <param name="SlotMapping">I32 [T] cache slot of each token.</param>
 /// <param name="CuSeqLens">Prefill: I32 [B + 1] sequence boundaries; null in decode.</param>
-/// <param name="KvIndptr">Decode: I32 [B + 1] list boundaries; null in prefill.</param>
-/// <param name="KvIndices">Decode: I32 [nnz] slots attended to; null in prefill.</param>
+/// <param name="KvIndptr">Decode and chunked prefill: I32 [B + 1] list boundaries; null for whole prompts.</param>
+/// <param name="KvIndices">Decode and chunked prefill: I32 [nnz] slots attended to; null for whole prompts.</param>
 /// <param name="MeanProbs">Decode: F32 [nnz] mean-over-heads probabilities to fill (DyCoke's score), or null.</param>
 internal readonly record struct AttentionInputs(
     Tensor Positions, Tensor SlotMapping, Tensor? CuSeqLens, Tensor? KvIndptr, Tensor? KvIndices, Tensor? MeanProbs)
 {
     public bool IsPrefill => CuSeqLens is not null;
 
-    public static AttentionInputs Prefill(PrefillBatch batch) => new(batch.Positions, batch.SlotMapping, batch.CuSeqLens, null, null, null);
+    public static AttentionInputs Prefill(PrefillBatch batch) =>
+        new(batch.Positions, batch.SlotMapping, batch.CuSeqLens, batch.KvIndptr, batch.KvIndices, null);
 
     public static AttentionInputs Decode(DecodeBatch batch, Tensor kvIndptr, Tensor kvIndices, Tensor? meanProbs) =>
         new(batch.Positions, batch.SlotMapping, null, kvIndptr, kvIndices, meanProbs);
@@ -77,7 +78,9 @@ internal sealed class Qwen2Attention
         b.RopeAndStoreKv(q3, k3, v3, inputs.Positions, inputs.SlotMapping, kCache, vCache, _theta);
 
         using var attention = b.Allocate(h.DType, qShape); // [T, H, D]
-        if (inputs.IsPrefill)
+        if (inputs.IsPrefill && inputs.KvIndptr is not null)
+            b.AttentionPrefillCached(q3, kCache, vCache, inputs.CuSeqLens!, inputs.KvIndptr, inputs.KvIndices!, _scale, attention);
+        else if (inputs.IsPrefill)
             b.AttentionPrefill(q3, k3, v3, inputs.CuSeqLens!, causal: true, _scale, attention);
         else
             b.AttentionDecode(q3, kCache, vCache, inputs.KvIndptr!, inputs.KvIndices!, _scale, attention, inputs.MeanProbs);

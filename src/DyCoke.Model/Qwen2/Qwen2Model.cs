@@ -1,6 +1,6 @@
 // The Qwen2 language model of LLaVA-OneVision: token embedding, decoder layers over the KV slot pools, final RMSNorm
-// and the head (tied to the embedding for 0.5B). Prefill of a variable-length batch and decode of a batch, both
-// returning each sequence's last-position logits in F32.
+// and the head (tied to the embedding for 0.5B). Prefill of a variable-length batch (whole prompts, or chunks over a
+// cached prefix) and decode of a batch, both returning each sequence's last-position logits in F32.
 using DyCoke.Model.Checkpoints;
 using DyCoke.Model.Config;
 using DyCoke.Tensors;
@@ -63,9 +63,10 @@ public sealed class Qwen2Model
     }
 
     /// <summary>
-    /// Runs the batch's prompts through every layer, storing their K/V at <see cref="PrefillBatch.SlotMapping"/>, and
-    /// returns F32 [B, V] logits of each sequence's last token (caller owns). <paramref name="inputsEmbeds"/> [T, C] is
-    /// read, not modified.
+    /// Runs the batch's prompts (or chunks, see <see cref="PrefillBatch.CreateChunked"/>: each attends to its cached
+    /// prefix too) through every layer, storing their K/V at <see cref="PrefillBatch.SlotMapping"/>, and returns F32
+    /// [B, V] logits of each sequence's last token (caller owns). <paramref name="inputsEmbeds"/> [T, C] is read, not
+    /// modified.
     /// </summary>
     /// <exception cref="ArgumentException">inputsEmbeds does not match the batch or the model, or the cache does not
     /// fit the model.</exception>

@@ -1,5 +1,5 @@
 // Self-test cases for the attention family and DyCoke's helpers: RoPE + KV store, varlen prefill, slot-list decode
-// (with mean-over-heads probabilities), row cosine, top-k and argmax.
+// (with mean-over-heads probabilities), chunked prefill over cached slots, row cosine, top-k and argmax.
 namespace DyCoke.Tensors.Diagnostics;
 
 public static partial class BackendSelfTest
@@ -99,6 +99,48 @@ public static partial class BackendSelfTest
         using var it = h.OnTested([.. indices], new Shape(nnz));
         var (testOut, testProbs) = Run(h.Tested, qt, kt, vt, pt, it, d);
         return meanProbs ? (refProbs, testProbs) : (refOut, testOut);
+    }
+
+    private static (float[], float[]) AttentionPrefillCached(SelfTestHarness h, DType d, int heads, int kvHeads, int dim)
+    {
+        // Chunks of 1, 70 and 20 queries over prefixes of 130, 0 and 5 slots: a prefix longer than a query tile, an
+        // empty one and a chunk shorter than its key tile.
+        int[] chunks = [1, 70, 20], prefixes = [130, 0, 5];
+        const int slots = 400;
+        int[] cu = new int[chunks.Length + 1], indptr = new int[chunks.Length + 1];
+        var indices = new List<int>();
+        for (int b = 0; b < chunks.Length; b++)
+        {
+            cu[b + 1] = cu[b] + chunks[b];
+            indices.AddRange(Enumerable.Range(0, slots).OrderBy(_ => h.NextInt(1 << 30)).Take(prefixes[b] + chunks[b]));
+            indptr[b + 1] = indices.Count;
+        }
+        int t = cu[^1], nnz = indices.Count;
+        float[] q = h.RandomValues(t * heads * dim, d, -2, 2);
+        float[] kc = h.RandomValues(slots * kvHeads * dim, d), vc = h.RandomValues(slots * kvHeads * dim, d);
+        var qs = new Shape(t, heads, dim);
+        var cs = new Shape(slots, kvHeads, dim);
+        float scale = 1f / MathF.Sqrt(dim);
+        float[] Run(IBackend be, Tensor qq, Tensor kk, Tensor vv, Tensor c, Tensor ip, Tensor ix, DType outType)
+        {
+            using var o = be.Allocate(outType, qs);
+            be.AttentionPrefillCached(qq, kk, vv, c, ip, ix, scale, o);
+            return SelfTestHarness.Read(be, o);
+        }
+        using var qr = h.OnReference(q, qs);
+        using var kr = h.OnReference(kc, cs);
+        using var vr = h.OnReference(vc, cs);
+        using var cr = h.OnReference(cu, new Shape(cu.Length));
+        using var pr = h.OnReference(indptr, new Shape(indptr.Length));
+        using var ir = h.OnReference([.. indices], new Shape(nnz));
+        float[] expected = Run(h.Reference, qr, kr, vr, cr, pr, ir, DType.F32);
+        using var qt = h.OnTested(q, qs, d);
+        using var kt = h.OnTested(kc, cs, d);
+        using var vt = h.OnTested(vc, cs, d);
+        using var ct = h.OnTested(cu, new Shape(cu.Length));
+        using var pt = h.OnTested(indptr, new Shape(indptr.Length));
+        using var it = h.OnTested([.. indices], new Shape(nnz));
+        return (expected, Run(h.Tested, qt, kt, vt, ct, pt, it, d));
     }
 
     private static (float[], float[]) RowCosine(SelfTestHarness h, DType d)

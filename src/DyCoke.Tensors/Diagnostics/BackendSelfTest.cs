@@ -90,6 +90,8 @@ public static partial class BackendSelfTest
         yield return ("AttentionPrefill", "full B2 H16 Hkv16 D72", false, (h, d) => AttentionPrefill(h, d, causal: false, heads: 16, kvHeads: 16, dim: 72));
         yield return ("AttentionDecode", "B4 H28 Hkv4 D128", false, (h, d) => AttentionDecode(h, d, meanProbs: false));
         yield return ("AttentionDecode", "meanProbs B4 H14 Hkv2", false, (h, d) => AttentionDecode(h, d, meanProbs: true));
+        yield return ("AttnPrefillCached", "B3 H14 Hkv2 D64 prefix", false, (h, d) => AttentionPrefillCached(h, d, heads: 14, kvHeads: 2, dim: 64));
+        yield return ("AttnPrefillCached", "B3 H28 Hkv4 D128 prefix", false, (h, d) => AttentionPrefillCached(h, d, heads: 28, kvHeads: 4, dim: 128));
         yield return ("BilinearResize", "F3 27x27->14x14 C64", false, BilinearResize);
         yield return ("RowCosine", "R196 C896", false, RowCosine);
         yield return ("TopK", "R3 N1000 k300", true, TopK);

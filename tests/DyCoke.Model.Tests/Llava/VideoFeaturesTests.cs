@@ -28,6 +28,23 @@ public sealed class VideoFeaturesTests(DemoModelFixture demo) : IClassFixture<De
         Assert.Equal(newline, firstAlone.Rows(perFrame, 1).ToFloatArray());
     }
 
+    [Fact]
+    public void EncodeFrames_InPiecesAcrossChunkBoundaries_EqualsOneEncode()
+    {
+        // 11 frames as 1 + 9 + 1: pieces that straddle the 8-frame encoding chunk; the newline comes with the last.
+        const int frames = 11;
+        using var pixels = SyntheticFrames.Pixels(frames); // [11, 3, 384, 384]
+        using var whole = demo.Model.EncodeVideo(pixels); // [11·196 + 1, C]
+        using var pieces = demo.Model.Video.Allocate(frames); // [11·196 + 1, C]
+        demo.Model.Video.EncodeFrames(pixels, 0, 1, pieces);
+        demo.Model.Video.EncodeFrames(pixels, 1, 9, pieces);
+        Assert.Equal(0f, pieces.Rows(pieces.Shape[0] - 1, 1).ToFloatArray().Max(Math.Abs)); // no newline before the last frame
+        demo.Model.Video.EncodeFrames(pixels, 10, 1, pieces);
+
+        ModelAssert.Close(whole.ToFloatArray(), pieces.ToFloatArray(), 1e-6, "frames encoded in pieces");
+        Assert.Throws<ArgumentException>(() => demo.Model.Video.EncodeFrames(pixels, 10, 2, pieces));
+    }
+
     [Theory]
     [InlineData(0, 0)]
     [InlineData(6, 7)]

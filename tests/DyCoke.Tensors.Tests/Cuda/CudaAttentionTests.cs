@@ -1,5 +1,6 @@
 // CUDA decode and prefill attention against the CPU backend on random inputs: varlen batches with empty and one-token
-// sequences, causal and full, GQA groups 1/2/7/9, head dims 40..128, shuffled slot lists with a duplicate, meanProbs.
+// sequences, causal and full, GQA groups 1/2/7/9, head dims 40..128, shuffled slot lists with a duplicate, meanProbs;
+// chunked prefill over cached prefixes (empty, short, longer than a query tile).
 // Needs a GPU: every test skips cleanly without one. F16/BF16 inputs are compared with the CPU run on their exact F32 values.
 using DyCoke.Tensors.Cpu;
 using DyCoke.Tensors.Cuda;
@@ -81,6 +82,48 @@ public sealed class CudaAttentionTests
         for (int i = 0; i < lengths.Length; i++) lengths[i] = i % 5 == 0 ? 0 : i % 7 + 1;
         lengths[41] = 130;
         CheckPrefill(gpu, DType.F32, 14, 2, 64, causal: true, lengths, seed: 6);
+    }
+
+    [Theory]
+    [InlineData(DType.F32, 14, 2, 64, new[] { 1, 0, 70, 13, 64 }, new[] { 0, 9, 130, 0, 257 })]
+    [InlineData(DType.F32, 28, 4, 128, new[] { 200 }, new[] { 6000 })]          // a late chunk of a 32-frame prompt
+    [InlineData(DType.F32, 18, 2, 40, new[] { 65, 1 }, new[] { 31, 500 })]      // group 9, D not a multiple of 32
+    [InlineData(DType.F16, 14, 2, 64, new[] { 100, 0, 33 }, new[] { 64, 5, 0 })]
+    [InlineData(DType.BF16, 28, 4, 128, new[] { 7, 150 }, new[] { 1, 90 })]
+    public void AttentionPrefillCached_RandomChunks_MatchesCpu(DType dtype, int heads, int kvHeads, int headDim, int[] chunks, int[] prefixes)
+    {
+        using var gpu = OpenGpu();
+        int b = chunks.Length, t = chunks.Sum(), slots = 2 * (t + prefixes.Sum()) + 16;
+        int[] cu = new int[b + 1], indptr = new int[b + 1];
+        var indices = new List<int>();
+        var rng = new Random(7);
+        int[] all = Enumerable.Range(0, slots).ToArray();
+        for (int i = 0; i < b; i++)
+        {
+            cu[i + 1] = cu[i] + chunks[i];
+            rng.Shuffle(all);
+            indices.AddRange(all[..(prefixes[i] + chunks[i])]);
+            indptr[i + 1] = indices.Count;
+        }
+        using var owned = new Owned();
+        var q = owned.Add(TestTensors.Random(8, new Shape(t, heads, headDim), dtype, -2f, 2f));          // [T, H, D]
+        var kCache = owned.Add(TestTensors.Random(9, new Shape(slots, kvHeads, headDim), dtype));        // [S, Hkv, D]
+        var vCache = owned.Add(TestTensors.Random(10, new Shape(slots, kvHeads, headDim), dtype));       // [S, Hkv, D]
+        var cuT = owned.Add(Tensor.FromArray(cu, new Shape(b + 1)));                                    // [B + 1]
+        var indptrT = owned.Add(Tensor.FromArray(indptr, new Shape(b + 1)));                            // [B + 1]
+        var indicesT = owned.Add(Tensor.FromArray([.. indices], new Shape(indices.Count)));              // [nnz]
+        float scale = 1f / MathF.Sqrt(headDim);
+
+        using var cpu = new CpuBackend();
+        var expected = owned.Add(Tensor.Cpu(DType.F32, q.Shape));                                        // [T, H, D]
+        cpu.AttentionPrefillCached(owned.Add(Widen(q)), owned.Add(Widen(kCache)), owned.Add(Widen(vCache)), cuT, indptrT, indicesT, scale, expected);
+
+        var output = owned.Add(Upload(gpu, owned.Add(NaNs(dtype, q.Shape))));                            // [T, H, D]
+        gpu.AttentionPrefillCached(owned.Add(Upload(gpu, q)), owned.Add(Upload(gpu, kCache)), owned.Add(Upload(gpu, vCache)),
+            owned.Add(Upload(gpu, cuT)), owned.Add(Upload(gpu, indptrT)), owned.Add(Upload(gpu, indicesT)), scale, output);
+
+        var (atol, rtol) = OutputTolerance(dtype);
+        TestTensors.AssertClose(expected.ToFloatArray(), Download(gpu, output), atol, rtol, $"prefill cached {dtype}");
     }
 
     [Fact]

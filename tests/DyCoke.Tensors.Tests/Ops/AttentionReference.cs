@@ -1,5 +1,5 @@
-// Naive double-precision references for the attention ops' tests (RoPE, varlen prefill, slot-list decode), written
-// for clarity: one loop nest per formula, no tiling, no online softmax.
+// Naive double-precision references for the attention ops' tests (RoPE, varlen prefill, slot-list decode, chunked
+// prefill over cached slots), written for clarity: one loop nest per formula, no tiling, no online softmax.
 namespace DyCoke.Tensors.Tests.Ops;
 
 internal static class AttentionReference
@@ -84,6 +84,31 @@ internal static class AttentionReference
             }
         }
         return (output, Array.ConvertAll(meanProbs, p => (float)p));
+    }
+
+    /// <summary>
+    /// Chunked prefill over cached slots: q, out [T, H, D]; caches [S, Hkv, D]; cuSeqLens, kvIndptr [B + 1]. Query i of
+    /// sequence b attends to the first ctx_b − q_b + i + 1 slots of its context list.
+    /// </summary>
+    public static float[] PrefillCached(float[] q, float[] kCache, float[] vCache, int[] cuSeqLens, int[] kvIndptr, int[] kvIndices, int h, int hkv, int d, double scale)
+    {
+        var output = new float[q.Length]; // [T, H, D]
+        int group = h / hkv;
+        for (int b = 0; b + 1 < cuSeqLens.Length; b++)
+        {
+            int queries = cuSeqLens[b + 1] - cuSeqLens[b], context = kvIndptr[b + 1] - kvIndptr[b];
+            for (int i = 0; i < queries; i++)
+            {
+                int row = cuSeqLens[b] + i;
+                int[] slots = kvIndices[kvIndptr[b]..(kvIndptr[b] + context - queries + i + 1)];
+                for (int head = 0; head < h; head++)
+                {
+                    var (result, _) = Attend(q, (row * h + head) * d, kCache, vCache, slots, hkv, head / group, d, scale);
+                    Array.Copy(result, 0, output, (row * h + head) * d, d);
+                }
+            }
+        }
+        return output;
     }
 
     /// <summary>softmax(q·kᵀ·scale)·v for one query row over the given key rows (of kv head g); also the probabilities.</summary>

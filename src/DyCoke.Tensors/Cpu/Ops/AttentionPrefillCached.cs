@@ -1,0 +1,179 @@
+// CPU chunked-prefill attention: a chunk's queries attend causally over their sequence's cached context (an earlier
+// prefix plus the chunk itself), addressed by slot lists as in decode. Same flash-style tiling and online softmax as
+// AttentionPrefill; each key tile is first gathered from its scattered slots into contiguous rows.
+using System.Buffers;
+
+namespace DyCoke.Tensors.Cpu;
+
+public sealed partial class CpuBackend
+{
+    /// <summary>
+    /// out[i, h] = Σ_j softmax_j(q[i, h]·kCache[s_j, g]·scale)·vCache[s_j, g], g = h / (H / Hkv), over the context
+    /// slots s_j = kvIndices[kvIndptr[b] + j] of the query's sequence b with j ≤ ctx_b − q_b + i (i counted within
+    /// the sequence's cuSeqLens range). q, out [T, H, D]; caches [S, Hkv, D]. Sequences with no queries are allowed.
+    /// Deterministic: the result does not depend on the thread count.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor is not an F32 (I32 for the offsets and slots) CPU tensor, the shapes
+    /// disagree, H is not a positive multiple of Hkv, an offset vector does not rise from 0 to its total, a sequence
+    /// has fewer context slots than queries, or a slot is outside [0, S).</exception>
+    public unsafe void AttentionPrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output)
+    {
+        ValidatePrefillCached(q, kCache, vCache, cuSeqLens, kvIndptr, kvIndices, output);
+        int h = (int)q.Shape[1], d = (int)q.Shape[2], hkv = (int)kCache.Shape[1];
+        int bq = AttentionSimd.QueryBlock;
+        ReadOnlySpan<int> cu = cuSeqLens.Span<int>(); // [B + 1]
+        ReadOnlySpan<int> indptr = kvIndptr.Span<int>(); // [B + 1]
+
+        int blocks = 0, longest = 0;
+        for (int b = 0; b + 1 < cu.Length; b++)
+        {
+            blocks += (cu[b + 1] - cu[b] + bq - 1) / bq;
+            longest = Math.Max(longest, indptr[b + 1] - indptr[b]);
+        }
+        if (blocks == 0) return;
+
+        // Per query block: first row, one past its last row (global), where its context starts in kvIndices, and the
+        // context position of its first row.
+        int[] table = ArrayPool<int>.Shared.Rent(4 * blocks); // [blocks, 4]
+        try
+        {
+            int next = 0;
+            for (int b = 0; b + 1 < cu.Length; b++)
+            {
+                int prefix = indptr[b + 1] - indptr[b] - (cu[b + 1] - cu[b]);
+                for (int r = cu[b]; r < cu[b + 1]; r += bq, next++)
+                {
+                    table[4 * next] = r;
+                    table[4 * next + 1] = Math.Min(r + bq, cu[b + 1]);
+                    table[4 * next + 2] = indptr[b];
+                    table[4 * next + 3] = prefix + r - cu[b];
+                }
+            }
+            var problem = new CachedPrefillProblem((float*)q.Pointer, (float*)kCache.Pointer, (float*)vCache.Pointer, (int*)kvIndices.Pointer,
+                (float*)output.Pointer, h, hkv, d, scale, bq);
+            long work = (long)bq * longest * d * 4;
+            ParallelFor(blocks * h, work, (start, end) => RunCachedPrefillItems(problem, table, start, end));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(table);
+        }
+    }
+
+    private readonly unsafe struct CachedPrefillProblem(float* q, float* kCache, float* vCache, int* indices, float* output, int h, int hkv, int d, float scale, int bq)
+    {
+        public readonly float* Q = q; // [T, H, D]
+        public readonly float* KCache = kCache; // [S, Hkv, D]
+        public readonly float* VCache = vCache; // [S, Hkv, D]
+        public readonly int* Indices = indices; // [nnz]
+        public readonly float* Output = output; // [T, H, D]
+        public readonly int H = h, Hkv = hkv, D = d, Bq = bq;
+        public readonly float Scale = scale;
+    }
+
+    private readonly record struct CachedPrefillBlock(int QueryStart, int QueryEnd, int ContextStart, int FirstPosition);
+
+    /// <summary>Work items [start, end) of blocks × H, item = block·H + head.</summary>
+    private static unsafe void RunCachedPrefillItems(in CachedPrefillProblem p, int[] table, int start, int end)
+    {
+        int d = p.D, bq = p.Bq;
+        // As in AttentionPrefill, plus the gathered K and V rows of one tile [KeyTile, D] each.
+        float[] scratch = ArrayPool<float>.Shared.Rent(2 * d * bq + PrefillKeyTile * bq + 3 * bq + 2 * PrefillKeyTile * d);
+        fixed (float* s = scratch)
+        {
+            var buffers = new PrefillScratch(s, d, bq);
+            float* kTile = s + 2 * d * bq + PrefillKeyTile * bq + 3 * bq; // [KeyTile, D]
+            float* vTile = kTile + PrefillKeyTile * d; // [KeyTile, D]
+            for (int item = start; item < end; item++)
+            {
+                int block = item / p.H, head = item % p.H;
+                var rows = new CachedPrefillBlock(table[4 * block], table[4 * block + 1], table[4 * block + 2], table[4 * block + 3]);
+                CachedPrefillOneBlock(p, rows, head, buffers, kTile, vTile);
+            }
+        }
+        ArrayPool<float>.Shared.Return(scratch);
+    }
+
+    private static unsafe void CachedPrefillOneBlock(in CachedPrefillProblem p, CachedPrefillBlock rows, int head, in PrefillScratch x, float* kTile, float* vTile)
+    {
+        int d = p.D, bq = p.Bq, nq = rows.QueryEnd - rows.QueryStart;
+        int kvHead = head / (p.H / p.Hkv);
+        nint rowStride = (nint)p.Hkv * d; // floats between consecutive slots' rows of one kv head
+        float* kBase = p.KCache + kvHead * d, vBase = p.VCache + kvHead * d;
+        int* slots = p.Indices + rows.ContextStart; // context position j lives in slots[j]
+
+        // Lanes past the block's last query hold q = 0: their scores stay finite and their outputs are dropped.
+        new Span<float>(x.QT, d * bq).Clear();
+        for (int r = 0; r < nq; r++)
+        {
+            float* src = p.Q + ((long)(rows.QueryStart + r) * p.H + head) * d;
+            for (int i = 0; i < d; i++) x.QT[i * bq + r] = src[i] * p.Scale;
+        }
+        new Span<float>(x.AccT, d * bq).Clear();
+        new Span<float>(x.Max, bq).Fill(float.NegativeInfinity);
+        new Span<float>(x.Sum, bq).Clear();
+
+        int keyEnd = rows.FirstPosition + nq; // one past the block's last query position
+        for (int j0 = 0; j0 < keyEnd; j0 += PrefillKeyTile)
+        {
+            int nk = Math.Min(PrefillKeyTile, keyEnd - j0);
+            for (int c = 0; c < nk; c++)
+            {
+                long offset = slots[j0 + c] * rowStride;
+                new ReadOnlySpan<float>(kBase + offset, d).CopyTo(new Span<float>(kTile + c * d, d));
+                new ReadOnlySpan<float>(vBase + offset, d).CopyTo(new Span<float>(vTile + c * d, d));
+            }
+            AttentionSimd.ScoresTransposed(kTile, d, nk, x.QT, x.ScoresT, d, bq);
+            if (j0 + nk - 1 > rows.FirstPosition)
+                MaskFutureKeys(x.ScoresT, nk, bq, j0 - rows.FirstPosition);
+            AttentionSimd.OnlineSoftmaxTransposed(x.ScoresT, nk, bq, x.Max, x.Sum, x.Rescale);
+            AttentionSimd.AccumulateTransposed(x.AccT, x.Rescale, vTile, d, nk, x.ScoresT, d, bq);
+        }
+
+        for (int r = 0; r < nq; r++)
+        {
+            float* dst = p.Output + ((long)(rows.QueryStart + r) * p.H + head) * d;
+            float inv = 1f / x.Sum[r];
+            for (int i = 0; i < d; i++) dst[i] = x.AccT[i * bq + r] * inv;
+        }
+    }
+
+    private static void ValidatePrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, Tensor output)
+    {
+        (Tensor Tensor, string Name)[] floats = [(q, nameof(q)), (kCache, nameof(kCache)), (vCache, nameof(vCache)), (output, nameof(output))];
+        foreach (var (tensor, name) in floats)
+        {
+            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
+            TensorCheck.Is(tensor, DType.F32, name);
+            TensorCheck.Rank(tensor, 3, name);
+        }
+        foreach (var (tensor, name) in new[] { (cuSeqLens, nameof(cuSeqLens)), (kvIndptr, nameof(kvIndptr)), (kvIndices, nameof(kvIndices)) })
+        {
+            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
+            TensorCheck.Is(tensor, DType.I32, name);
+            TensorCheck.Rank(tensor, 1, name);
+        }
+        long t = q.Shape[0], h = q.Shape[1], d = q.Shape[2], s = kCache.Shape[0], hkv = kCache.Shape[1];
+        if (kCache.Shape[2] != d)
+            throw new ArgumentException($"kCache has shape {kCache.Shape}, expected [S, Hkv, {d}] to match q {q.Shape}", nameof(kCache));
+        TensorCheck.SameShape(kCache, vCache, nameof(kCache), nameof(vCache));
+        TensorCheck.SameShape(q, output, nameof(q), nameof(output));
+        if (h == 0 || hkv == 0 || h % hkv != 0)
+            throw new ArgumentException($"q has {h} heads, expected a positive multiple of the {hkv} kv heads of kCache {kCache.Shape}", nameof(q));
+        ValidateOffsets(cuSeqLens, t, nameof(cuSeqLens));
+        TensorCheck.ShapeIs(kvIndptr, cuSeqLens.Shape, nameof(kvIndptr));
+        ValidateOffsets(kvIndptr, kvIndices.Shape[0], nameof(kvIndptr));
+        ReadOnlySpan<int> cu = cuSeqLens.Span<int>(), indptr = kvIndptr.Span<int>(); // [B + 1] each
+        for (int b = 0; b + 1 < cu.Length; b++)
+        {
+            if (indptr[b + 1] - indptr[b] < cu[b + 1] - cu[b])
+                throw new ArgumentException($"sequence {b} has {cu[b + 1] - cu[b]} queries but only {indptr[b + 1] - indptr[b]} context slots; the context must include the chunk", nameof(kvIndptr));
+        }
+        ReadOnlySpan<int> slots = kvIndices.Span<int>(); // [nnz]
+        for (int j = 0; j < slots.Length; j++)
+        {
+            if ((uint)slots[j] >= (ulong)s)
+                throw new ArgumentOutOfRangeException(nameof(kvIndices), slots[j], $"kvIndices[{j}] is outside the cache of {s} slots {kCache.Shape}");
+        }
+    }
+}
