@@ -8,6 +8,7 @@ using DyCoke.Model.Llava;
 using DyCoke.Model.Text;
 using DyCoke.Server.Options;
 using DyCoke.Tensors;
+using DyCoke.Tensors.Cuda;
 
 namespace DyCoke.Server.Hosting;
 
@@ -83,6 +84,17 @@ public static class ModelLoader
         if (scheduler.KvCacheSlots > 0) return scheduler.KvCacheSlots / scheduler.BlockSize * scheduler.BlockSize;
         var text = model.Config.Text;
         long perSlot = KvPoolSizing.BytesPerSlot(text.NumHiddenLayers, text.NumKeyValueHeads, text.HeadDim, model.ActivationDType);
+        if (model.Backend is CudaBackend cuda)
+        {
+            // Weights are resident by now, so the driver's free memory is what the cache can take; the reserve keeps
+            // room for activations, cuBLAS workspace and CUDA graphs of the widest batch.
+            var (free, total) = cuda.Gpu.MemoryInfo();
+            long reserve = Math.Max(1L << 30, total / 20);
+            long gpuSlots = KvPoolSizing.SlotCount(free, scheduler.KvMemoryFraction, reserve, perSlot, scheduler.BlockSize);
+            if (gpuSlots < scheduler.BlockSize)
+                throw new InvalidOperationException($"no GPU memory left for the KV cache: {free / 1048576} MiB free of {total / 1048576} MiB after the weights");
+            return (int)Math.Min(gpuSlots, int.MaxValue / 2 / scheduler.BlockSize * scheduler.BlockSize);
+        }
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         long bySize = KvPoolSizing.SlotCount(available, scheduler.KvMemoryFraction, 0, perSlot, scheduler.BlockSize);
         // More than a few full-length sequences' worth is memory nobody can use at once on a CPU host.

@@ -23,7 +23,9 @@ public sealed record SchedulerSettings
     /// <summary>KV slots per layer; 0 sizes the pool from <see cref="KvMemoryFraction"/>.</summary>
     public int KvCacheSlots { get; init; }
 
-    /// <summary>Fraction of available memory the KV pool may take when <see cref="KvCacheSlots"/> is 0.</summary>
+    /// <summary>Fraction of memory the KV pool may take when <see cref="KvCacheSlots"/> is 0: of the GPU's free memory
+    /// after the weights (less a reserve of max(1 GiB, 5 % of the GPU) for activations), or of the host memory on the CPU
+    /// (capped at four full-length sequences). On a GPU host dedicated to the server, 0.8–0.9 is the usual choice.</summary>
     public double KvMemoryFraction { get; init; } = 0.25;
 
     public SchedulerOptions ToEngineOptions() => new()
