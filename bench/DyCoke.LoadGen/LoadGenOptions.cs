@@ -99,7 +99,7 @@ internal sealed record LoadGenOptions
                 if (!switches.Add(name)) throw new ArgumentException($"option '{arg}' is given twice");
                 continue;
             }
-            if (!s_valued.Contains(name)) throw new ArgumentException($"unknown option '{arg}'; see --help");
+            if (!s_valued.Contains(name)) throw new ArgumentException($"unknown option '{arg}'");
             if (i + 1 >= args.Count) throw new ArgumentException($"option '{arg}' needs a value");
             if (!values.TryAdd(name, args[++i])) throw new ArgumentException($"option '{arg}' is given twice");
         }

@@ -20,7 +20,9 @@ internal sealed record RequestResult
 
     public double EndSeconds { get; init; }
 
-    public double E2eSeconds => EndSeconds - StartSeconds;
+    /// <summary>From sending to the end of the stream, measured directly (not <see cref="EndSeconds"/> −
+    /// <see cref="StartSeconds"/>, whose rounding could put it a hair below a TTFT taken at the same instant).</summary>
+    public double E2eSeconds { get; init; }
 
     /// <summary>Time to the first chunk with non-empty delta content; null if none came.</summary>
     public double? TtftSeconds { get; init; }
@@ -90,6 +92,7 @@ internal sealed class ResponseRecorder(long levelStart, long requestStart)
             ErrorMessage = message,
             StartSeconds = Seconds(levelStart, requestStart),
             EndSeconds = Seconds(levelStart, end),
+            E2eSeconds = Seconds(requestStart, end),
             TtftSeconds = _ttft,
             ChunkGapsSeconds = _gaps,
             ContentChunks = _chunks,
@@ -105,6 +108,7 @@ internal sealed class ResponseRecorder(long levelStart, long requestStart)
         ErrorMessage = message,
         StartSeconds = Seconds(levelStart, requestStart),
         EndSeconds = Seconds(levelStart, end),
+        E2eSeconds = Seconds(requestStart, end),
     };
 
     private static double Seconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalSeconds;
