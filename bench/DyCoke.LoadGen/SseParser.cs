@@ -1,5 +1,6 @@
 // Incremental server-sent-events framing: bytes arrive in whatever pieces the socket delivers, and each complete
 // event's data is handed out as soon as its terminating blank line is seen, so the caller can timestamp it then.
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace DyCoke.LoadGen;
@@ -22,7 +23,7 @@ internal sealed class SseParser
             {
                 // Lines are decoded whole, so a multi-byte UTF-8 character split across reads is never cut.
                 int length = _line.Count > 0 && _line[^1] == (byte)'\r' ? _line.Count - 1 : _line.Count;
-                OnLine(Encoding.UTF8.GetString(_line.GetRange(0, length).ToArray()), events);
+                OnLine(Encoding.UTF8.GetString(CollectionsMarshal.AsSpan(_line)[..length]), events);
                 _line.Clear();
             }
             else _line.Add(b);
@@ -37,7 +38,8 @@ internal sealed class SseParser
         ArgumentNullException.ThrowIfNull(events);
         if (_line.Count > 0)
         {
-            OnLine(Encoding.UTF8.GetString([.. _line]), events);
+            var line = CollectionsMarshal.AsSpan(_line);
+            OnLine(Encoding.UTF8.GetString(line[^1] == (byte)'\r' ? line[..^1] : line), events);
             _line.Clear();
         }
         Dispatch(events);

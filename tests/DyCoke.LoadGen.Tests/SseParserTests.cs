@@ -58,6 +58,12 @@ public sealed class SseParserTests
     }
 
     [Fact]
+    public void Complete_LastLineEndingInCarriageReturn_CarriageReturnDropped()
+    {
+        Assert.Equal(["[DONE]"], Parse("data: [DONE]\r"u8.ToArray(), 5));
+    }
+
+    [Fact]
     public void Complete_OnlyCommentsAndBlankLines_NoEvents()
     {
         Assert.Empty(Parse(": ping\n\n\n: ping\n"u8.ToArray(), 3));
