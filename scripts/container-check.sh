@@ -99,10 +99,10 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-# A random free host port on 127.0.0.1; the automatic health-check timer needs systemd, so it is off and the check
-# runs on demand below (the command is the image's HEALTHCHECK).
-# (podman still reports on stderr that it cannot reach systemd; that goes to a file.)
-podman run -d --name "$name" -p 127.0.0.1::8000 --health-interval disable \
+# A random free host port on 127.0.0.1; a read-only root file system as in the Kubernetes Deployment (the image's
+# volumes and podman's /tmp tmpfs stay writable). The automatic health-check timer needs systemd, so it is off and the
+# check runs on demand below (the command is the image's HEALTHCHECK); podman's complaint about systemd goes to a file.
+podman run -d --name "$name" -p 127.0.0.1::8000 --read-only --health-interval disable \
   -e DYCOKE__Server__ApiKeys__0="$api_key" -e DYCOKE__Server__DrainSeconds=10 "$image" >/dev/null 2>"$work/podman-run.err" \
   || { cat "$work/podman-run.err" >&2; exit 1; }
 url="http://$(podman port "$name" 8000/tcp | head -n 1)"
