@@ -25,7 +25,7 @@ if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sud
 fi
 
 # --- tools: podman with runc (crun fails on these machines), CNI bridge + iptables for -p, debootstrap ---------------
-packages=(podman runc containernetworking-plugins iptables debootstrap ffmpeg curl python3)
+packages=(podman runc containernetworking-plugins iptables debootstrap ca-certificates ffmpeg curl python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
