@@ -113,7 +113,7 @@ public sealed class VideoChatTests(VideoServerFixture server) : IClassFixture<Vi
     [InlineData(-1)]
     public async Task Complete_DyCokeLayerOutsideTheModel_400NamingTheRange(int firstPrunedLayer)
     {
-        string body = $$"""{"messages":[{"role":"user","content":"x"}],"dycoke":{"l":{{firstPrunedLayer}}}}""";
+        string body = """{"messages":[{"role":"user","content":"x"}],"dycoke":{"l":""" + firstPrunedLayer + "}}";
         using var response = await Wire.PostAsync(server.Http, body, TestContext.Current.CancellationToken);
         var error = await Wire.AssertErrorAsync(response, HttpStatusCode.BadRequest, "dycoke.l");
         Assert.Contains("[1, 3]", error.GetProperty("message").GetString());
