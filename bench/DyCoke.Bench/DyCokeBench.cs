@@ -88,7 +88,7 @@ public static class DyCokeBench
                 backend.Synchronize();
                 if (step == 0) continue; // warm-up
                 decodeMs += stepClock.Elapsed.TotalMilliseconds;
-                int pruned = lists.ScoreLayer < 0 ? position + 1 : (int)lists.ListsFor(pruning!.FirstPrunedLayer).Indices.NumElements;
+                int pruned = pruning is null ? position + 1 : (int)lists.ListsFor(pruning.FirstPrunedLayer).Indices.NumElements;
                 int full = Math.Min(layers, pruning?.FirstPrunedLayer ?? layers);
                 kvRows += (double)full * (position + 1) + (double)(layers - full) * pruned;
             }

@@ -57,11 +57,9 @@ public sealed class Engine : IEngine, IDisposable
         if (request.DyCoke is { Enabled: true } dycoke)
         {
             dycoke.Validate();
-            // One decode batch scores at one layer, so every pruning sequence must share L.
-            if (request.Videos.Count == 1 && dycoke.L != _options.DyCokeFirstPrunedLayer)
-                throw new ArgumentException($"DyCoke L must be {_options.DyCokeFirstPrunedLayer} on this engine, got {dycoke.L}", nameof(request));
+            // Validate keeps L ≥ 1; each sequence scores at its own L − 1, which must be a layer of the model.
             if (dycoke.L >= _runner.Model.Config.Text.NumHiddenLayers)
-                throw new ArgumentException($"DyCoke L is {dycoke.L} but the model has {_runner.Model.Config.Text.NumHiddenLayers} layers", nameof(request));
+                throw new ArgumentException($"DyCoke L is {dycoke.L} but the model has {_runner.Model.Config.Text.NumHiddenLayers} layers; L must be in [1, {_runner.Model.Config.Text.NumHiddenLayers - 1}]", nameof(request));
         }
         if (request.PromptIds is not { Length: > 0 }) throw new ArgumentException("the prompt is empty", nameof(request));
         if (request.PromptIds.Length + request.Sampling.MaxTokens > MaxModelLength)

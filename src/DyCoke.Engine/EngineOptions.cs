@@ -9,9 +9,6 @@ public sealed record EngineOptions
     /// <summary>Ids that end every sequence unless it sets IgnoreEos (&lt;|im_end|&gt;, &lt;|endoftext|&gt;).</summary>
     public IReadOnlyList<int> EndOfTurnTokenIds { get; init; } = [];
 
-    /// <summary>DyCoke's L for every pruning sequence (one decode batch scores at one layer); requests must match it.</summary>
-    public int DyCokeFirstPrunedLayer { get; init; } = 3;
-
     /// <summary>Context length cap; the KV pool may lower it further.</summary>
     public int MaxModelLength { get; init; } = 32768;
 

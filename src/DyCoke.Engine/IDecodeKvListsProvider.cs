@@ -21,8 +21,7 @@ public sealed class DyCokeKvListsProvider : IDecodeKvListsProvider
 {
     public static DyCokeKvListsProvider Instance { get; } = new();
 
-    /// <exception cref="ArgumentException">Pruning sequences in the batch use different L (the engine refuses such
-    /// requests at submission).</exception>
+    /// <exception cref="ArgumentException">A sequence's slots do not fit its DP span (see <see cref="DyCokeKvLists.Create"/>).</exception>
     public IDecodeKvLists CreateLists(IBackend backend, IReadOnlyList<Sequence> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);

@@ -1,5 +1,5 @@
 // Engine over the real demo model on the CPU: batched greedy output equals the single-sequence Generator, video
-// prompts, seeds, stop ids, cancellation freeing KV blocks, queue limit and drain.
+// prompts (with DyCoke, each request at its own L), seeds, stop ids, cancellation freeing KV blocks, queue limit, drain.
 using Xunit;
 using System.Threading.Channels;
 using DyCoke.Compression;
@@ -99,12 +99,49 @@ public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoE
     }
 
     [Fact]
-    public void Submit_DyCokeLayerOtherThanTheEngines_ThrowsArgumentException()
+    public async Task Submit_TwoVideosWithDifferentDyCokeL_DecodeInOneBatchAndEachMatchesItsReference()
+    {
+        int maxDecodeBatch = 0;
+        using var engine = new Engine(new ModelRunner(fixture.Model, 4096), new EngineOptions
+        {
+            StepObserver = s => maxDecodeBatch = Math.Max(maxDecodeBatch, s.DecodeSequences),
+        });
+        var greedy = new SamplingParams { Temperature = 0, MaxTokens = 8 };
+        // The demo model has 4 layers: one request prunes from layer 1 (scores at 0), the other from layer 3.
+        int[] firstPruned = [1, 3];
+        var prompts = new int[2][];
+        var readers = new ChannelReader<TokenEvent>[2];
+        for (int i = 0; i < 2; i++)
+        {
+            prompts[i] = fixture.VideoPrompt(2, DemoEngineFixture.TextIds(30 + i, 5), DemoEngineFixture.TextIds(40 + i, 4));
+            var dycoke = new DyCokeOptions { L = firstPruned[i] };
+            readers[i] = engine.Submit(new EngineRequest($"video-l{firstPruned[i]}", prompts[i], [fixture.Frames(2, seed: 50 + i)], greedy) { DyCoke = dycoke },
+                TestContext.Current.CancellationToken);
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            var (tokens, last) = await DrainAsync(readers[i]);
+            using var referenceFrames = fixture.Frames(2, seed: 50 + i);
+            var reference = fixture.Generate(prompts[i], [referenceFrames], 8, new DyCokeOptions { L = firstPruned[i] });
+            Assert.Equal(reference.Tokens, tokens);
+            var finished = Assert.IsType<SequenceFinished>(last);
+            Assert.Equal(reference.DyCoke!.PrunedSteps, finished.DyCoke!.PrunedSteps);
+            Assert.True(finished.DyCoke.PrunedSteps > 0, $"the L = {firstPruned[i]} request pruned");
+        }
+        Assert.Equal(2, maxDecodeBatch); // both decoded in the same steps, each with its own L
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+    }
+
+    [Fact]
+    public void Submit_DyCokeLayerNotBelowTheModelsLayerCount_ThrowsArgumentException()
     {
         using var engine = fixture.CreateEngine();
+        int layers = fixture.Model.Config.Text.NumHiddenLayers;
         var prompt = fixture.VideoPrompt(1, [1], [2]);
-        var request = new EngineRequest("l", prompt, [fixture.Frames(1, 1)], new SamplingParams()) { DyCoke = new DyCokeOptions { L = 2 } };
-        Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
+        var request = new EngineRequest("l", prompt, [fixture.Frames(1, 1)], new SamplingParams()) { DyCoke = new DyCokeOptions { L = layers } };
+        var e = Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
+        Assert.Contains($"[1, {layers - 1}]", e.Message);
         request.Videos[0].Dispose();
     }
 

@@ -1,6 +1,6 @@
-// Decode slot lists with DyCoke's dynamic pruning (dycoke-algorithm.md §4, §7): layers < L attend to every slot, layer
-// L − 1 hands its mean attention back, each DyCoke sequence decides its step, and layers ≥ L attend to
-// prefix ∪ kept visual ∪ suffix. Sequences without DP state (or unpruned this step) keep their full lists.
+// Decode slot lists with DyCoke's dynamic pruning (dycoke-algorithm.md §4, §7), each sequence with its own L: layers
+// < L_b attend to every slot of sequence b, layer L_b − 1 hands its mean attention back, b decides its step, and layers
+// ≥ L_b attend to prefix ∪ kept visual ∪ suffix. Sequences without DP state (or unpruned this step) keep their full lists.
 using DyCoke.Compression;
 using DyCoke.Tensors;
 
@@ -11,46 +11,47 @@ namespace DyCoke.Model.Qwen2;
 /// <param name="Pruning">The sequence's DP state, or null when it does not use DP (no video, DyCoke off).</param>
 public readonly record struct DyCokeSequence(int[] Slots, DynamicKvPruning? Pruning);
 
-/// <summary>The <see cref="IDecodeKvLists"/> of one decode step of a batch mixing DP and plain sequences.</summary>
+/// <summary>
+/// The <see cref="IDecodeKvLists"/> of one decode step of a batch mixing DP sequences with different L and plain
+/// sequences. The layers split into stages at each distinct L; a stage's lists are uploaded once, and only when a
+/// sequence of that L pruned (otherwise the stage reuses the previous one's tensors).
+/// </summary>
 public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
 {
     private readonly IBackend _backend;
     private readonly DyCokeSequence[] _sequences;
-    private readonly int _firstPrunedLayer; // L, or int.MaxValue when no sequence prunes
-    private readonly Tensor _fullIndptr; // [B + 1]
-    private readonly Tensor _fullIndices; // [nnz], logical order per sequence
-    private readonly int[] _fullOffsets; // [B + 1] host copy of _fullIndptr
-    private Tensor? _prunedIndptr; // [B + 1], after OnScores
-    private Tensor? _prunedIndices; // [nnz'], after OnScores
+    private readonly int[] _firstPrunedLayers; // [G] the distinct L of the DP sequences, ascending
+    private readonly Stage?[] _stages; // [G + 1] stage k serves layers [L_(k−1), L_k); set once its scores arrived
+    private readonly List<Tensor> _uploaded = []; // every tensor this instance uploaded, each once
     private readonly DyCokeStep?[] _steps; // [B]
+    private int _scored; // groups whose scores arrived, in L order
 
-    private DyCokeKvLists(IBackend backend, DyCokeSequence[] sequences, int firstPrunedLayer, int[] offsets, Tensor indptr, Tensor indices)
+    // One stage's lists: host copies (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
+    private sealed record Stage(int[][] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
+
+    private DyCokeKvLists(IBackend backend, DyCokeSequence[] sequences, int[] firstPrunedLayers)
     {
         _backend = backend;
         _sequences = sequences;
-        _firstPrunedLayer = firstPrunedLayer;
-        _fullOffsets = offsets;
-        _fullIndptr = indptr;
-        _fullIndices = indices;
+        _firstPrunedLayers = firstPrunedLayers;
+        _stages = new Stage?[firstPrunedLayers.Length + 1];
         _steps = new DyCokeStep?[sequences.Length];
     }
 
-    /// <summary>L − 1 when some sequence has DP state, else −1.</summary>
-    public int ScoreLayer => _firstPrunedLayer == int.MaxValue ? -1 : _firstPrunedLayer - 1;
-
-    /// <summary>Each sequence's DP decision for this step (null for sequences without DP), set by <see cref="OnScores"/>.</summary>
+    /// <summary>Each sequence's DP decision for this step (null for sequences without DP, or whose L − 1 has not run),
+    /// set by <see cref="OnScores"/>.</summary>
     public IReadOnlyList<DyCokeStep?> Steps => _steps;
 
     /// <summary>Uploads the full lists of one decode step.</summary>
-    /// <exception cref="ArgumentException">No sequences, an empty slot list, a DP sequence whose span does not end
-    /// before its new token, or DP sequences with different L (one score layer serves the whole batch).</exception>
+    /// <exception cref="ArgumentException">No sequences, an empty slot list, or a DP sequence whose span does not end
+    /// before its new token.</exception>
     public static DyCokeKvLists Create(IBackend backend, IReadOnlyList<DyCokeSequence> sequences)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(sequences);
         if (sequences.Count == 0) throw new ArgumentException("no sequences", nameof(sequences));
-        int firstPruned = int.MaxValue;
-        var offsets = new int[sequences.Count + 1]; // [B + 1]
+        var layers = new SortedSet<int>();
+        var full = new int[sequences.Count][]; // [B][len_b]
         for (int b = 0; b < sequences.Count; b++)
         {
             var (slots, pruning) = sequences[b];
@@ -60,74 +61,97 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             {
                 if (pruning.SpanStart + pruning.SpanLength >= slots.Length)
                     throw new ArgumentException($"sequence {b}: the visual span [{pruning.SpanStart}, {pruning.SpanStart + pruning.SpanLength}) does not end before the new token at {slots.Length - 1}", nameof(sequences));
-                if (firstPruned != int.MaxValue && firstPruned != pruning.FirstPrunedLayer)
-                    throw new ArgumentException($"sequence {b} prunes from layer {pruning.FirstPrunedLayer} but another from {firstPruned}; one batch needs one L", nameof(sequences));
-                firstPruned = pruning.FirstPrunedLayer;
+                layers.Add(pruning.FirstPrunedLayer);
             }
-            offsets[b + 1] = checked(offsets[b] + slots.Length);
+            full[b] = slots;
         }
-        var indices = new int[offsets[^1]]; // [nnz]
-        for (int b = 0; b < sequences.Count; b++) sequences[b].Slots.CopyTo(indices, offsets[b]);
-        var indptrTensor = backend.UploadInts(offsets); // [B + 1]
+        var lists = new DyCokeKvLists(backend, sequences.ToArray(), [.. layers]);
         try
         {
-            return new DyCokeKvLists(backend, sequences.ToArray(), firstPruned, offsets, indptrTensor, backend.UploadInts(indices));
+            lists._stages[0] = lists.Upload(full);
+            return lists;
         }
         catch
         {
-            indptrTensor.Dispose();
+            lists.Dispose();
             throw;
         }
     }
 
-    /// <exception cref="InvalidOperationException">A layer ≥ L is asked for before the scores arrived.</exception>
+    /// <summary>True for L − 1 of every distinct L among the DP sequences.</summary>
+    public bool WantsScores(int layerIndex) => Array.BinarySearch(_firstPrunedLayers, layerIndex + 1) >= 0;
+
+    /// <exception cref="InvalidOperationException">A layer ≥ some sequence's L is asked for before that sequence's
+    /// scores (layer L − 1) arrived.</exception>
     public (Tensor Indptr, Tensor Indices) ListsFor(int layerIndex)
     {
-        if (layerIndex < _firstPrunedLayer) return (_fullIndptr, _fullIndices);
-        if (_prunedIndptr is null || _prunedIndices is null)
-            throw new InvalidOperationException($"layer {layerIndex} needs the pruned lists, but layer {ScoreLayer}'s scores have not arrived");
-        return (_prunedIndptr, _prunedIndices);
+        int stage = 0;
+        while (stage < _firstPrunedLayers.Length && _firstPrunedLayers[stage] <= layerIndex) stage++;
+        if (stage > _scored)
+            throw new InvalidOperationException($"layer {layerIndex} needs the pruned lists, but layer {_firstPrunedLayers[_scored] - 1}'s scores have not arrived");
+        var s = _stages[stage]!;
+        return (s.Indptr, s.Indices);
     }
 
-    /// <summary>Reads the scores back, lets every DP sequence decide, and uploads the lists for layers ≥ L.</summary>
-    /// <exception cref="ArgumentException">meanProbs does not have one entry per listed slot.</exception>
-    public void OnScores(Tensor meanProbs)
+    /// <summary>
+    /// Reads layer <paramref name="layerIndex"/>'s scores back, lets every DP sequence with L = layerIndex + 1 decide,
+    /// and uploads the lists for the layers from there on when one of them pruned.
+    /// </summary>
+    /// <exception cref="ArgumentException">No sequence scores at this layer, or meanProbs does not have one entry per
+    /// slot listed for it.</exception>
+    /// <exception cref="InvalidOperationException">This layer's scores already arrived, or an earlier score layer's
+    /// have not.</exception>
+    public void OnScores(int layerIndex, Tensor meanProbs)
     {
         ArgumentNullException.ThrowIfNull(meanProbs);
-        if (meanProbs.NumElements != _fullOffsets[^1])
-            throw new ArgumentException($"meanProbs is {meanProbs}, expected [{_fullOffsets[^1]}] (one per listed slot)", nameof(meanProbs));
+        int group = Array.BinarySearch(_firstPrunedLayers, layerIndex + 1);
+        if (group < 0) throw new ArgumentException($"no sequence scores at layer {layerIndex}", nameof(layerIndex));
+        if (group != _scored)
+            throw new InvalidOperationException(group < _scored
+                ? $"layer {layerIndex}'s scores already arrived"
+                : $"layer {layerIndex}'s scores arrived before layer {_firstPrunedLayers[_scored] - 1}'s");
+        var current = _stages[group]!;
+        if (meanProbs.NumElements != current.Offsets[^1])
+            throw new ArgumentException($"meanProbs is {meanProbs}, expected [{current.Offsets[^1]}] (one per slot listed for layer {layerIndex})", nameof(meanProbs));
         float[] probs = _backend.ReadFloats(meanProbs); // [nnz]
-        var lists = new int[_sequences.Length][];
+        int firstPruned = _firstPrunedLayers[group];
+        int[][]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
         for (int b = 0; b < _sequences.Length; b++)
         {
             var (slots, pruning) = _sequences[b];
-            lists[b] = slots;
-            if (pruning is null) continue;
-            // The full list is in logical order, so list entry j is position j.
-            var span = probs.AsSpan(_fullOffsets[b] + pruning.SpanStart, pruning.SpanLength); // [len]
+            if (pruning is null || pruning.FirstPrunedLayer != firstPruned) continue;
+            // Layers < L_b give b its full list, in logical order, so list entry j is position j.
+            var span = probs.AsSpan(current.Offsets[b] + pruning.SpanStart, pruning.SpanLength); // [len]
             var step = pruning.Decide(span);
             _steps[b] = step;
             if (!step.Pruned) continue;
             int[] positions = pruning.AttendedPositions(step, slots.Length - 1);
             var pruned = new int[positions.Length];
             for (int i = 0; i < positions.Length; i++) pruned[i] = slots[positions[i]];
-            lists[b] = pruned;
+            next ??= (int[][])current.Lists.Clone();
+            next[b] = pruned;
         }
-        var offsets = new int[_sequences.Length + 1]; // [B + 1]
-        for (int b = 0; b < lists.Length; b++) offsets[b + 1] = offsets[b] + lists[b].Length;
-        var indices = new int[offsets[^1]]; // [nnz']
-        for (int b = 0; b < lists.Length; b++) lists[b].CopyTo(indices, offsets[b]);
-        _prunedIndptr?.Dispose();
-        _prunedIndices?.Dispose();
-        _prunedIndptr = _backend.UploadInts(offsets);
-        _prunedIndices = _backend.UploadInts(indices);
+        _stages[group + 1] = next is null ? current : Upload(next);
+        _scored++;
     }
 
     public void Dispose()
     {
-        _fullIndptr.Dispose();
-        _fullIndices.Dispose();
-        _prunedIndptr?.Dispose();
-        _prunedIndices?.Dispose();
+        foreach (var t in _uploaded) t.Dispose();
+        _uploaded.Clear();
+    }
+
+    // Concatenates the lists into CSR form and uploads them; the tensors are disposed with this instance.
+    private Stage Upload(int[][] lists)
+    {
+        var offsets = new int[lists.Length + 1]; // [B + 1]
+        for (int b = 0; b < lists.Length; b++) offsets[b + 1] = checked(offsets[b] + lists[b].Length);
+        var indices = new int[offsets[^1]]; // [nnz]
+        for (int b = 0; b < lists.Length; b++) lists[b].CopyTo(indices, offsets[b]);
+        var indptrTensor = _backend.UploadInts(offsets); // [B + 1]
+        _uploaded.Add(indptrTensor);
+        var indicesTensor = _backend.UploadInts(indices); // [nnz]
+        _uploaded.Add(indicesTensor);
+        return new Stage(lists, offsets, indptrTensor, indicesTensor);
     }
 }

@@ -15,7 +15,8 @@ public sealed class FullKvLists : IDecodeKvLists, IDisposable
         _indices = indices;
     }
 
-    public int ScoreLayer => -1;
+    /// <summary>Always false: without DyCoke no layer's scores are needed.</summary>
+    public bool WantsScores(int layerIndex) => false;
 
     /// <summary>Uploads one list per sequence: <paramref name="slotsPerSequence"/>[b] are the slots sequence b attends to.</summary>
     /// <exception cref="ArgumentException">No sequences, or a sequence with an empty list.</exception>
@@ -48,8 +49,9 @@ public sealed class FullKvLists : IDecodeKvLists, IDisposable
 
     public (Tensor Indptr, Tensor Indices) ListsFor(int layerIndex) => (_indptr, _indices);
 
-    public void OnScores(Tensor meanProbs) =>
-        throw new InvalidOperationException("FullKvLists asks for no scores (ScoreLayer is −1)");
+    /// <exception cref="InvalidOperationException">Always: these lists ask for no scores.</exception>
+    public void OnScores(int layerIndex, Tensor meanProbs) =>
+        throw new InvalidOperationException($"FullKvLists asks for no scores, yet layer {layerIndex} sent some");
 
     public void Dispose()
     {

@@ -1,6 +1,6 @@
 // The seam for DyCoke's dynamic KV pruning (issue 7, dycoke-algorithm.md §4): in decode, the model asks per layer which
-// cached slots each sequence attends to, and hands one layer's attention probabilities back before moving on. An
-// explicit argument of Decode, never global state.
+// cached slots each sequence attends to, and hands the attention probabilities of every layer that wants them back
+// before moving on. An explicit argument of Decode, never global state.
 using DyCoke.Tensors;
 
 namespace DyCoke.Model.Qwen2;
@@ -15,12 +15,15 @@ public interface IDecodeKvLists
     /// </summary>
     (Tensor Indptr, Tensor Indices) ListsFor(int layerIndex);
 
-    /// <summary>The layer whose mean-over-heads attention probabilities <see cref="OnScores"/> receives; −1 for none.</summary>
-    int ScoreLayer { get; }
+    /// <summary>Whether <see cref="OnScores"/> wants layer <paramref name="layerIndex"/>'s mean-over-heads attention
+    /// probabilities. Asked once per layer, before that layer runs.</summary>
+    bool WantsScores(int layerIndex);
 
     /// <summary>
-    /// Receives F32 [nnz] probabilities for the lists of <see cref="ScoreLayer"/>: entry j is the mean over the H query
-    /// heads of the softmax weight of listed slot j. Valid only during the call; copy what must be kept.
+    /// Receives F32 [nnz] probabilities over the lists <see cref="ListsFor"/> gave layer <paramref name="layerIndex"/>
+    /// (one that <see cref="WantsScores"/> asked for): entry j is the mean over the H query heads of the softmax weight
+    /// of listed slot j. Called after that layer, before the next one asks for its lists. Valid only during the call;
+    /// copy what must be kept.
     /// </summary>
-    void OnScores(Tensor meanProbs);
+    void OnScores(int layerIndex, Tensor meanProbs);
 }

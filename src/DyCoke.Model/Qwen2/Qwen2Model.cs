@@ -100,8 +100,8 @@ public sealed class Qwen2Model
 
     /// <summary>
     /// One decode step: each sequence's new token is embedded, its K/V stored at its slot, and every layer attends to
-    /// the slots <paramref name="kvLists"/> gives for it; at <see cref="IDecodeKvLists.ScoreLayer"/> the mean attention
-    /// probabilities go to <see cref="IDecodeKvLists.OnScores"/> before the next layer asks for its lists.
+    /// the slots <paramref name="kvLists"/> gives for it; after every layer <see cref="IDecodeKvLists.WantsScores"/> names,
+    /// its mean attention probabilities go to <see cref="IDecodeKvLists.OnScores"/> before the next layer asks for its lists.
     /// Returns F32 [B, V] logits (caller owns).
     /// </summary>
     /// <exception cref="ArgumentException">The cache does not fit the model, or a list tensor has the wrong shape
@@ -116,9 +116,9 @@ public sealed class Qwen2Model
         for (int i = 0; i < _layers.Length; i++)
         {
             var (indptr, indices) = kvLists.ListsFor(i); // [B + 1], [nnz]
-            using var meanProbs = i == kvLists.ScoreLayer ? b.Allocate(DType.F32, indices.Shape) : null; // [nnz]
+            using var meanProbs = kvLists.WantsScores(i) ? b.Allocate(DType.F32, indices.Shape) : null; // [nnz]
             _layers[i].Forward(x, AttentionInputs.Decode(batch, indptr, indices, meanProbs), cache.Keys(i), cache.Values(i));
-            if (meanProbs is not null) kvLists.OnScores(meanProbs);
+            if (meanProbs is not null) kvLists.OnScores(i, meanProbs);
         }
         using var normed = b.Allocate(ActivationDType, x.Shape); // [B, C]
         b.RmsNorm(x, _norm, Config.RmsNormEps, normed);

@@ -19,6 +19,7 @@ public static class ModelLoader
 
     /// <summary>Loads the configured checkpoint, or the demo one when none is configured.</summary>
     /// <exception cref="Model.Config.CheckpointException">The checkpoint directory is invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The configured DyCoke L is not a layer below the model's last.</exception>
     public static ServedModel Load(ModelSettings settings, SchedulerSettings scheduler, DyCokeOptions dycoke, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -34,6 +35,10 @@ public static class ModelLoader
             logger.LogInformation("Loading model {Directory} ...", directory);
             model = LlavaOnevisionModel.Load(directory, backend);
             logger.LogInformation("Loaded: {Summary}", model.LoadSummary);
+            int layers = model.Config.Text.NumHiddenLayers;
+            // Requests inherit the configured L, so a value the model cannot score at would fail every video request.
+            if (dycoke.L >= layers)
+                throw new ArgumentOutOfRangeException(nameof(dycoke), dycoke.L, $"DyCoke:L must be in [1, {layers - 1}] for this {layers}-layer model");
             var tokenizer = Qwen2Tokenizer.Load(directory);
             var prompts = new PromptBuilder(tokenizer, ChatTemplate.FromCheckpoint(directory));
             int slots = KvSlots(model, settings, scheduler);
@@ -44,7 +49,6 @@ public static class ModelLoader
                 Scheduler = scheduler.ToEngineOptions(),
                 EndOfTurnTokenIds = EndOfTurnIds(tokenizer),
                 MaxModelLength = Math.Min(settings.MaxModelLength, model.Config.Text.MaxPositionEmbeddings),
-                DyCokeFirstPrunedLayer = dycoke.L,
             }, m => logger.LogWarning("{Message}", m));
             var served = new ServedModel(name, directory, isDemo, backend, model, tokenizer, prompts, engine);
             logger.LogInformation("Serving '{Name}' ({Description}), max model length {MaxLength}, ready in {Seconds:F1} s",

@@ -50,6 +50,9 @@ public sealed class ServedModel : IDisposable
     /// <summary>Prompt rows one video of <paramref name="numFrames"/> frames takes: F·196 + 1.</summary>
     public int TokensPerVideo(int numFrames) => _model.Video.TokensPerVideo(numFrames);
 
+    /// <summary>Decoder layers of the language model; DyCoke's L must lie in [1, NumTextLayers − 1].</summary>
+    public int NumTextLayers => _model.Config.Text.NumHiddenLayers;
+
     /// <summary>The vision tower's input side S of frames [F, 3, S, S].</summary>
     public int ImageSize => _model.Config.Vision.ImageSize;
 

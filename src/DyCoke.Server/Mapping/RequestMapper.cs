@@ -33,7 +33,7 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
         string maxParam = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
         if (maxTokens is < 1) throw ApiException.BadRequest($"{maxParam} must be at least 1, got {maxTokens}.", maxParam);
         var sampling = Sampling(request);
-        var dycoke = DyCokeField.Map(request.Dycoke, dycokeDefault);
+        var dycoke = DyCokeField.Map(request.Dycoke, dycokeDefault, model.NumTextLayers);
 
         TokenizedPrompt prompt;
         try

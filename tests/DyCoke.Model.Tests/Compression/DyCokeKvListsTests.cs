@@ -1,6 +1,6 @@
-// DyCokeKvLists in a real decode step of the demo model: a batch mixing a DP sequence and a plain one equals each run
-// alone; layers ≥ L get prefix ∪ kept ∪ suffix; and attention over those lists equals a naive attention over the
-// full cache with the pruned rows masked to −inf (the spec's oracle, §12).
+// DyCokeKvLists in a real decode step of the demo model: a batch mixing a DP sequence and a plain one, or DP sequences
+// with different L, equals each run alone, list by list and logit by logit; layers ≥ L get prefix ∪ kept ∪ suffix; and
+// attention over those lists equals a naive attention over the full cache with the pruned rows masked to −inf (§12).
 using DyCoke.Compression;
 using DyCoke.Model.Qwen2;
 using DyCoke.Tensors;
@@ -91,8 +91,74 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     {
         using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, LengthA + 1)], NewPruning())]);
 
-        Assert.Equal(s_options.L - 1, lists.ScoreLayer);
+        Assert.True(lists.WantsScores(s_options.L - 1));
+        Assert.False(lists.WantsScores(s_options.L));
         Assert.Throws<InvalidOperationException>(() => lists.ListsFor(s_options.L));
+    }
+
+    [Fact]
+    public void OnScores_LayerNoSequenceScoresAt_ThrowsArgumentException()
+    {
+        using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, LengthA + 1)], NewPruning())]);
+        using var probs = Tensor.Cpu(DType.F32, new Shape(LengthA + 1)); // [nnz]
+        var e = Assert.Throws<ArgumentException>(() => lists.OnScores(s_options.L, probs));
+        Assert.Contains($"layer {s_options.L}", e.Message);
+    }
+
+    [Fact]
+    public void Decode_DifferentLInOneBatch_EachSequenceGetsTheListsAndLogitsOfItsRunAlone()
+    {
+        // Sequences 0..2 prune from layers 1, 2 and 3 of the 4-layer demo model; sequence 3 has no DP state.
+        int[] firstPruned = [1, 2, 3, 0];
+        const int Length = 48, SlotStride = 64;
+        int n = firstPruned.Length;
+        using var cache = demo.Model.LanguageModel.CreateKvCache(n * SlotStride);
+        PrefillAt(cache, Length, SlotStride, n);
+        int[][] slots = [.. Enumerable.Range(0, n).Select(b => Enumerable.Range(b * SlotStride, Length + 1).ToArray())];
+        DyCokeSequence Sequence(int b) => new(slots[b], firstPruned[b] == 0 ? null : new DynamicKvPruning(s_options with { L = firstPruned[b] }, SpanStart, SpanLength));
+        int[] Tokens(int[] bs) => [.. bs.Select(b => 7 + b)];
+        int[] Positions(int[] bs) => [.. bs.Select(_ => Length)];
+        int[] NewSlots(int[] bs) => [.. bs.Select(b => b * SlotStride + Length)];
+        int[] all = [.. Enumerable.Range(0, n)];
+
+        float[] mixed = Step(cache, Tokens(all), Positions(all), NewSlots(all), [.. all.Select(Sequence)], out var lists);
+
+        int layers = demo.Model.Config.Text.NumHiddenLayers, v = demo.Model.Config.Text.VocabSize;
+        Assert.Equal([true, true, true, false], Enumerable.Range(0, layers).Select(lists.WantsScores));
+        for (int b = 0; b < n; b++)
+        {
+            float[] alone = Step(cache, Tokens([b]), Positions([b]), NewSlots([b]), [Sequence(b)], out var aloneLists);
+            ModelAssert.Close(alone, mixed.AsSpan(b * v, v), 1e-5, $"sequence {b} (L {firstPruned[b]}) in the batch vs alone");
+            for (int layer = 0; layer < layers; layer++)
+                Assert.Equal(ListOf(aloneLists, layer, 0), ListOf(lists, layer, b));
+            if (firstPruned[b] == 0)
+            {
+                Assert.Null(lists.Steps[b]);
+                continue;
+            }
+            Assert.True(lists.Steps[b] is { Pruned: true, KeptSpanIndices.Length: 20 }, $"sequence {b} pruned");
+            Assert.Equal(aloneLists.Steps[0]!.KeptSpanIndices, lists.Steps[b]!.KeptSpanIndices);
+            // Below its L the sequence attends to every slot; from L on, 20 of the 40 span slots are gone.
+            Assert.Equal(slots[b], ListOf(lists, firstPruned[b] - 1, b));
+            Assert.Equal(slots[b].Length - 20, ListOf(lists, firstPruned[b], b).Length);
+        }
+    }
+
+    [Fact]
+    public void ListsFor_LayersBetweenTwoL_ShareOneUploadedPair()
+    {
+        int[] slotsA = [.. Enumerable.Range(0, LengthA + 1)], slotsB = [.. Enumerable.Range(SlotBaseB, LengthB + 1)];
+        using var lists = DyCokeKvLists.Create(demo.Backend,
+            [new(slotsA, new DynamicKvPruning(s_options with { L = 1 }, SpanStart, SpanLength)), new(slotsB, null)]);
+        Assert.Throws<InvalidOperationException>(() => lists.ListsFor(1)); // layer 0's scores first
+        using var probs = Tensor.Cpu(DType.F32, new Shape(slotsA.Length + slotsB.Length)); // [nnz]
+        probs.Span<float>().Fill(1f / slotsA.Length);
+        lists.OnScores(0, probs);
+
+        Assert.NotSame(lists.ListsFor(0).Indices, lists.ListsFor(1).Indices);
+        Assert.Same(lists.ListsFor(1).Indices, lists.ListsFor(3).Indices);
+        Assert.Same(lists.ListsFor(1).Indptr, lists.ListsFor(3).Indptr);
+        Assert.Throws<InvalidOperationException>(() => lists.OnScores(0, probs)); // a step decides once
     }
 
     [Fact]
@@ -115,6 +181,26 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
         using var batch = PrefillBatch.Create(demo.Backend, [LengthA, LengthB], positions, slots);
         using var logits = model.LanguageModel.Prefill(embeds, batch, cache); // [2, V]
         return cache;
+    }
+
+    // Prefills n text prompts of the given length, prompt b at slots b·stride + [0, length).
+    private void PrefillAt(KvCache cache, int length, int stride, int n)
+    {
+        var model = demo.Model;
+        int[] ids = [.. Enumerable.Range(0, n).SelectMany(b => DemoModelFixture.TextIds(31 + b, length))];
+        using var embeds = model.EmbedPrompt(ids, []); // [n·length, C]
+        int[] positions = [.. Enumerable.Range(0, n).SelectMany(_ => Enumerable.Range(0, length))];
+        int[] slots = [.. Enumerable.Range(0, n).SelectMany(b => Enumerable.Range(b * stride, length))];
+        using var batch = PrefillBatch.Create(demo.Backend, [.. Enumerable.Repeat(length, n)], positions, slots);
+        using var logits = model.LanguageModel.Prefill(embeds, batch, cache); // [n, V]
+    }
+
+    // Sequence b's slot list at one layer, read back from the uploaded CSR pair.
+    private static int[] ListOf(DyCokeKvLists lists, int layer, int b)
+    {
+        var (indptr, indices) = lists.ListsFor(layer); // [B + 1], [nnz]
+        var offsets = indptr.Span<int>();
+        return indices.Span<int>()[offsets[b]..offsets[b + 1]].ToArray();
     }
 
     // The text positions [3, 43) stand in for a visual span: DP only needs positions.

@@ -85,21 +85,25 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     [Fact]
-    public void Decode_ScoreLayer_HandsMeanProbsToOnScoresBeforeTheNextLayerAsksForLists()
+    public void Decode_ScoreLayers_HandEachLayersMeanProbsToOnScoresBeforeTheNextLayerAsksForLists()
     {
         int[] a = DemoModelFixture.TextIds(8, 9), b = DemoModelFixture.TextIds(9, 4);
         using var cache = Lm.CreateKvCache(32);
         Prefill(cache, [a, b], [Range(0, 9), Range(16, 4)]);
-        using var lists = new RecordingKvLists(Backend, [Range(0, 10), Range(16, 5)], scoreLayer: 2);
+        using var lists = new RecordingKvLists(Backend, [Range(0, 10), Range(16, 5)], scoreLayers: [0, 2]);
         using var batch = DecodeBatch.Create(Backend, [1, 2], [9, 4], [9, 20]);
         using var logits = Lm.Decode(batch, cache, lists);
 
-        Assert.Equal(["lists 0", "lists 1", "lists 2", "scores", "lists 3"], lists.Events);
-        Assert.NotNull(lists.Scores);
-        Assert.Equal(15, lists.Scores.Length); // nnz = 10 + 5
-        Assert.Equal(1.0, lists.Scores[..10].Sum(), 5);
-        Assert.Equal(1.0, lists.Scores[10..].Sum(), 5);
-        Assert.All(lists.Scores, p => Assert.InRange(p, 0f, 1f));
+        Assert.Equal(["lists 0", "scores 0", "lists 1", "lists 2", "scores 2", "lists 3"], lists.Events);
+        Assert.Equal([0, 2], lists.Scores.Keys.Order());
+        foreach (var scores in lists.Scores.Values)
+        {
+            Assert.Equal(15, scores.Length); // nnz = 10 + 5
+            Assert.Equal(1.0, scores[..10].Sum(), 5);
+            Assert.Equal(1.0, scores[10..].Sum(), 5);
+            Assert.All(scores, p => Assert.InRange(p, 0f, 1f));
+        }
+        Assert.NotEqual(lists.Scores[0], lists.Scores[2]); // each layer's own attention, not one buffer twice
     }
 
     [Fact]
@@ -147,15 +151,15 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     /// <summary>Full lists at every layer; records the order of the model's calls and the scores it hands over.</summary>
-    private sealed class RecordingKvLists(IBackend backend, int[][] lists, int scoreLayer) : IDecodeKvLists, IDisposable
+    private sealed class RecordingKvLists(IBackend backend, int[][] lists, int[] scoreLayers) : IDecodeKvLists, IDisposable
     {
         private readonly FullKvLists _full = FullKvLists.Create(backend, lists);
 
         public List<string> Events { get; } = [];
 
-        public float[]? Scores { get; private set; }
+        public Dictionary<int, float[]> Scores { get; } = [];
 
-        public int ScoreLayer => scoreLayer;
+        public bool WantsScores(int layerIndex) => scoreLayers.Contains(layerIndex);
 
         public (Tensor Indptr, Tensor Indices) ListsFor(int layerIndex)
         {
@@ -163,10 +167,10 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
             return _full.ListsFor(layerIndex);
         }
 
-        public void OnScores(Tensor meanProbs)
+        public void OnScores(int layerIndex, Tensor meanProbs)
         {
-            Events.Add("scores");
-            Scores = meanProbs.ToFloatArray();
+            Events.Add($"scores {layerIndex}");
+            Scores.Add(layerIndex, meanProbs.ToFloatArray());
         }
 
         public void Dispose() => _full.Dispose();

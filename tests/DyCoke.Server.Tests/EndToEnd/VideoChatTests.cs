@@ -83,7 +83,8 @@ public sealed class VideoChatTests(VideoServerFixture server) : IClassFixture<Vi
     [Theory]
     [InlineData("{\"k\": 1.5}", "dycoke.k")]
     [InlineData("{\"p\": -0.1}", "dycoke.p")]
-    [InlineData("{\"l\": 1}", "dycoke.l")]
+    [InlineData("{\"l\": 1.5}", "dycoke.l")]
+    [InlineData("{\"l\": \"2\"}", "dycoke.l")]
     [InlineData("{\"mode\": \"fast\"}", "dycoke.mode")]
     [InlineData("{\"enabled\": 1}", "dycoke.enabled")]
     [InlineData("{\"gamma\": 1}", "dycoke.gamma")]
@@ -93,6 +94,29 @@ public sealed class VideoChatTests(VideoServerFixture server) : IClassFixture<Vi
         string body = $$"""{"messages":[{"role":"user","content":"x"}],"dycoke":{{dycoke}}}""";
         using var response = await Wire.PostAsync(server.Http, body, TestContext.Current.CancellationToken);
         await Wire.AssertErrorAsync(response, HttpStatusCode.BadRequest, param);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Complete_DyCokeLayerOfTheModel_200AndPrunesFromIt(int firstPrunedLayer)
+    {
+        var (_, usage) = await CompleteAsync(server.Http, Body(5, 1, stream: false, new { l = firstPrunedLayer }));
+        // 4 tokens = 3 decode steps; the first step of a sequence always selects, so at least one step pruned.
+        Assert.True(usage.GetProperty("dycoke").GetProperty("decode_steps_pruned").GetInt32() >= 1);
+        await server.WaitForIdleEngineAsync();
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)] // the demo model has 4 layers: L = 4 would score at layer 3 and prune none
+    [InlineData(-1)]
+    public async Task Complete_DyCokeLayerOutsideTheModel_400NamingTheRange(int firstPrunedLayer)
+    {
+        string body = """{"messages":[{"role":"user","content":"x"}],"dycoke":{"l":""" + firstPrunedLayer + "}}";
+        using var response = await Wire.PostAsync(server.Http, body, TestContext.Current.CancellationToken);
+        var error = await Wire.AssertErrorAsync(response, HttpStatusCode.BadRequest, "dycoke.l");
+        Assert.Contains("[1, 3]", error.GetProperty("message").GetString());
     }
 
     [Fact]
