@@ -119,6 +119,16 @@ public sealed partial class CpuBackend
             }
         }
         for (int i = 0; i < g; i++) AttentionSimd.SoftmaxInPlace(new Span<float>(probs + i * n, n));
+        if (groupSums is not null)
+        {
+            var sums = new Span<float>(groupSums + (long)kvHead * p.Nnz + first, n); // [n]
+            sums.Clear();
+            for (int i = 0; i < g; i++) TensorPrimitives.Add(sums, new ReadOnlySpan<float>(probs + i * n, n), sums);
+        }
+        // DyCoke's scores above keep every probability; the P·V pass drops those below 2^-100, whose subnormal values
+        // would make each FMA a microcode assist (a 3× slower step measured on a peaked 1-frame prompt) for a change
+        // far below fp32 resolution.
+        AttentionSimd.FlushTiny(new Span<float>(probs, g * n));
 
         for (int j0 = 0; j0 < n; j0 += DecodeSlotTile)
         {
@@ -143,10 +153,6 @@ public sealed partial class CpuBackend
             }
         }
 
-        if (groupSums is null) return;
-        var sums = new Span<float>(groupSums + (long)kvHead * p.Nnz + first, n); // [n]
-        sums.Clear();
-        for (int i = 0; i < g; i++) TensorPrimitives.Add(sums, new ReadOnlySpan<float>(probs + i * n, n), sums);
     }
 
     /// <summary>Row h0 + i of the scaled queries, or row h0 when the batch has only m &lt;= i heads.</summary>

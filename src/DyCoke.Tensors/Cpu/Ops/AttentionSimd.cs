@@ -339,6 +339,25 @@ internal static unsafe class AttentionSimd
         }
     }
 
+    /// <summary>x[i] ← 0 where |x[i]| &lt; 2^-100 (subnormals included); other values unchanged.</summary>
+    public static void FlushTiny(Span<float> x)
+    {
+        const float tiny = 7.888609e-31f; // 2^-100
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var limit = new Vector<float>(tiny);
+            ref float start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref start, (nuint)i);
+                Vector.ConditionalSelect(Vector.LessThan(Vector.Abs(v), limit), Vector<float>.Zero, v).StoreUnsafe(ref start, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+            if (MathF.Abs(x[i]) < tiny) x[i] = 0f;
+    }
+
     /// <summary>
     /// In-place max-shifted softmax of a non-empty row: x[i] ← exp(x[i] − max x) / Σ exp(x − max x), all in fp32.
     /// (TensorPrimitives.SoftMax does not subtract the max, so large attention logits would overflow it.)
