@@ -26,8 +26,8 @@ internal static class DyCokeField
                 "p" => options with { P = Fraction(v, param) },
                 "l" when v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int l) && l == serverDefault.L => options,
                 "l" => throw ApiException.BadRequest($"{param} must be {serverDefault.L} on this server: one decode batch prunes from one layer.", param),
-                "mode" when v.ValueKind == JsonValueKind.String && v.GetString() is "paper" => options with { Mode = DyCokeMode.Paper },
-                "mode" when v.ValueKind == JsonValueKind.String && v.GetString() is "reference" => options with { Mode = DyCokeMode.Reference },
+                "mode" when v.ValueKind == JsonValueKind.String && JsonText.Is(v, "paper") => options with { Mode = DyCokeMode.Paper },
+                "mode" when v.ValueKind == JsonValueKind.String && JsonText.Is(v, "reference") => options with { Mode = DyCokeMode.Reference },
                 "mode" => throw ApiException.BadRequest($"{param} must be \"paper\" or \"reference\".", param),
                 _ => throw ApiException.BadRequest($"{param} is not a DyCoke option; use enabled, k, l, p or mode.", param),
             };

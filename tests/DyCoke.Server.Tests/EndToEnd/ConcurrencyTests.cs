@@ -104,17 +104,14 @@ public sealed class ConcurrencyTests(ClipServerFixture server) : IClassFixture<C
         }
     }
 
-    private async Task<int> RoundAsync(int seed, int count)
+    private async Task RoundAsync(int seed, int count)
     {
         server.Recorder.Clear();
-        var sw = System.Diagnostics.Stopwatch.StartNew();
         var plans = Plans(seed, count);
-        int completed;
         using (var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromMinutes(2) })
         {
             bool[] results = await Task.WhenAll(plans.Select(plan => RunAsync(http, plan)));
-            completed = results.Count(r => r);
-            Assert.Equal(plans.Count(p => p.Drop == Drop.None), completed);
+            Assert.Equal(plans.Count(p => p.Drop == Drop.None), results.Count(r => r));
         }
 
         // Every request the server saw has left it (media work included), and none failed on the server's side.
@@ -122,24 +119,20 @@ public sealed class ConcurrencyTests(ClipServerFixture server) : IClassFixture<C
         await server.WaitForIdleEngineAsync();
         Assert.Empty(server.Recorder.ServerErrors);
         Assert.All(server.Recorder.Responses.Where(r => !r.Aborted), r => Assert.Equal(200, r.Status));
-        Assert.True(server.Recorder.Responses.Count >= completed);
+        Assert.True(server.Recorder.Responses.Count >= plans.Count(p => p.Drop != Drop.BeforeFirstByte)); // all that got an answer were seen
         Assert.Empty(ResourceProbe.MediaToolChildren());
         Assert.Empty(ResourceProbe.Leftovers(server.Staging));
-        File.AppendAllText("/tmp/robust-timing.txt", $"round {seed}: {sw.Elapsed.TotalSeconds:0.0}s {ResourceProbe.Sample()}\n" + string.Join("\n", (await server.Http.GetStringAsync("/metrics")).Split('\n').Where(l => l.Contains("_sum") || l.Contains("_count"))) + "\n");
-        return completed;
     }
 
     [Fact]
     public async Task Stream_64RealVideosThirdDisconnect_NoErrorsAndEverythingReturned()
     {
-        // The warm-up round grows every pool and cache (JIT, connection pools, engine buffers at full batch) to what a
-        // round needs, so the second identical-sized round must end where the warm-up ended.
-        File.AppendAllText("/tmp/robust-timing.txt", $"start: {ResourceProbe.Sample()}\n");
-        await RoundAsync(seed: 1, count: 8);
+        // A warm-up round over the same paths (file: and data: videos, every way of hanging up) JIT-compiles them and
+        // creates every lazily built cache, so the baseline holds only what the server keeps for good.
+        await RoundAsync(seed: 1, count: Streams / 8);
         var baseline = ResourceProbe.Sample();
 
-        int completed = await RoundAsync(seed: 2, count: Streams);
-        Assert.True(completed >= Streams / 2, $"only {completed} streams completed");
+        await RoundAsync(seed: 2, count: Streams);
 
         var after = ResourceProbe.Sample();
         // Tensors are freed deterministically (Dispose, no finalizer): the native count must match to the byte.

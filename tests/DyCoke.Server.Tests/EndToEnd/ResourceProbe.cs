@@ -24,9 +24,26 @@ internal static class ResourceProbe
 {
     private static readonly string[] s_mediaTools = ["ffmpeg", "ffprobe"];
 
-    /// <summary>ffmpeg/ffprobe processes whose parent is this process (Linux /proc; empty elsewhere).</summary>
-    public static List<ChildProcess> MediaToolChildren() =>
-        Children().Where(c => s_mediaTools.Contains(c.Name, StringComparer.Ordinal)).ToList();
+    /// <summary>
+    /// ffmpeg/ffprobe processes whose parent is this process (Linux /proc; empty elsewhere). With
+    /// <paramref name="reading"/>, only those whose command line names a path under that folder, so a test can watch
+    /// its own server's tools while other tests decode in parallel.
+    /// </summary>
+    public static List<ChildProcess> MediaToolChildren(string? reading = null) =>
+        Children().Where(c => s_mediaTools.Contains(c.Name, StringComparer.Ordinal) && (reading is null || CommandLine(c.Pid).Contains(reading, StringComparison.Ordinal)))
+            .ToList();
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return ""; // exited meanwhile
+        }
+    }
 
     /// <summary>Every child process of this process.</summary>
     public static List<ChildProcess> Children()
