@@ -101,9 +101,9 @@ public sealed class FuzzTests(FuzzServerFixture server) : IClassFixture<FuzzServ
             }
             catch (HttpRequestException) when (c is { Status: 413, Chunked: true })
             {
-                // The server answers 413 once the limit is crossed and closes the connection (it will not read megabytes
-                // it refuses), so a client still uploading may see the close before the answer. The recorder below
-                // checks that the server did answer 413.
+                // Without a length the server can only refuse once the limit is crossed mid-upload; it answers 413 and
+                // closes the connection (it will not read megabytes it refuses), so the client may see the close
+                // before the answer. The recorder below checks that the server did answer 413.
                 statuses.AddOrUpdate(-413, 1, (_, n) => n + 1);
             }
             catch (HttpRequestException e)
@@ -141,6 +141,9 @@ public sealed class FuzzTests(FuzzServerFixture server) : IClassFixture<FuzzServ
         if (c.ContentType is not null) content.Headers.TryAddWithoutValidation("Content-Type", c.ContentType);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = content };
         if (c.Chunked) request.Headers.TransferEncodingChunked = true;
+        // Over the limit, wait for 100-continue as HTTP intends: a too-long Content-Length is refused before the upload
+        // starts, so the client reads the 413 instead of racing the connection close with megabytes in flight.
+        if (c.Status == 413) request.Headers.ExpectContinue = true;
         using var response = await server.Http.SendAsync(request, ct);
         int status = (int)response.StatusCode;
         string body = await response.Content.ReadAsStringAsync(ct);
