@@ -41,17 +41,30 @@ public sealed unsafe class CpuStorage : TensorStorage
 {
     public const int Alignment = 64;
 
+    private static long s_liveBytes;
+
     private CpuStorage(nint pointer, long byteCount) : base(pointer, byteCount, DeviceKind.Cpu) { }
+
+    /// <summary>
+    /// Bytes of CPU storage allocated and not yet disposed, process-wide: a leak check for tests and diagnostics
+    /// (tensors are freed deterministically, so after a workload it returns exactly to its earlier value).
+    /// </summary>
+    public static long LiveBytes => Interlocked.Read(ref s_liveBytes);
 
     public static CpuStorage Allocate(long byteCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
         void* p = NativeMemory.AlignedAlloc((nuint)Math.Max(byteCount, 1), Alignment);
         NativeMemory.Clear(p, (nuint)byteCount);
+        Interlocked.Add(ref s_liveBytes, byteCount);
         return new CpuStorage((nint)p, byteCount);
     }
 
-    protected override void Release(nint pointer) => NativeMemory.AlignedFree((void*)pointer);
+    protected override void Release(nint pointer)
+    {
+        NativeMemory.AlignedFree((void*)pointer);
+        Interlocked.Add(ref s_liveBytes, -ByteCount);
+    }
 }
 
 /// <summary>Memory that someone else owns and frees (e.g. a memory-mapped file); the optional owner is kept alive.</summary>

@@ -27,8 +27,8 @@ internal static class DyCokeField
                 "p" => options with { P = Fraction(v, param) },
                 "l" when v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int l) && l >= 1 && l < numLayers => options with { L = l },
                 "l" => throw ApiException.BadRequest($"{param} must be an integer in [1, {numLayers - 1}]: the first pruned layer of this {numLayers}-layer model.", param),
-                "mode" when v.ValueKind == JsonValueKind.String && v.GetString() is "paper" => options with { Mode = DyCokeMode.Paper },
-                "mode" when v.ValueKind == JsonValueKind.String && v.GetString() is "reference" => options with { Mode = DyCokeMode.Reference },
+                "mode" when v.ValueKind == JsonValueKind.String && JsonText.Is(v, "paper") => options with { Mode = DyCokeMode.Paper },
+                "mode" when v.ValueKind == JsonValueKind.String && JsonText.Is(v, "reference") => options with { Mode = DyCokeMode.Reference },
                 "mode" => throw ApiException.BadRequest($"{param} must be \"paper\" or \"reference\".", param),
                 _ => throw ApiException.BadRequest($"{param} is not a DyCoke option; use enabled, k, l, p or mode.", param),
             };

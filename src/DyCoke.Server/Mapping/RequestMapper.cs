@@ -29,9 +29,12 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
             throw ApiException.BadRequest("Stream options can only be defined when `stream=True`.", "stream_options");
         var stops = StopStrings(request.Stop);
         var (messages, videoInputs) = Messages(request.Messages, request.MediaIoKwargs);
+        // Both are checked: a bad max_tokens is refused even when max_completion_tokens takes precedence over it.
+        if (request.MaxTokens is < 1) throw ApiException.BadRequest($"max_tokens must be at least 1, got {request.MaxTokens}.", "max_tokens");
+        if (request.MaxCompletionTokens is < 1)
+            throw ApiException.BadRequest($"max_completion_tokens must be at least 1, got {request.MaxCompletionTokens}.", "max_completion_tokens");
         int? maxTokens = request.MaxCompletionTokens ?? request.MaxTokens;
         string maxParam = request.MaxCompletionTokens is not null ? "max_completion_tokens" : "max_tokens";
-        if (maxTokens is < 1) throw ApiException.BadRequest($"{maxParam} must be at least 1, got {maxTokens}.", maxParam);
         var sampling = Sampling(request);
         var dycoke = DyCokeField.Map(request.Dycoke, dycokeDefault, model.NumTextLayers);
 
@@ -55,7 +58,8 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
                 throw new ApiException(400, $"This model's maximum context length is {maxLength} tokens. However, your request has {ids.Length} input tokens. Please reduce the length of the input messages.",
                     "input_tokens", "context_length_exceeded");
             int max = maxTokens ?? maxLength - ids.Length;
-            if (ids.Length + max > maxLength)
+            // Compared as max > room, not ids + max > length: max_tokens near int.MaxValue must not wrap around.
+            if (max > maxLength - ids.Length)
                 throw new ApiException(400, $"'max_tokens' or 'max_completion_tokens' is too large: {max}. This model's maximum context length is {maxLength} tokens and your request has {ids.Length} input tokens ({max} > {maxLength} - {ids.Length}).",
                     maxParam, "context_length_exceeded");
             var engineRequest = new EngineRequest($"chatcmpl-{Guid.NewGuid():N}", ids, frames, sampling with { MaxTokens = max }) { DyCoke = dycoke };
@@ -85,7 +89,7 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
         if (r.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
             throw ApiException.BadRequest("tools are not supported.", "tools", "unsupported_parameter");
         if (r.ResponseFormat is { ValueKind: JsonValueKind.Object } format
-            && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "text"))
+            && !(format.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && JsonText.Is(type, "text")))
             throw ApiException.BadRequest("response_format other than {\"type\": \"text\"} is not supported.", "response_format", "unsupported_parameter");
     }
 
@@ -116,14 +120,14 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
     private static List<string> StopStrings(JsonElement? stop)
     {
         if (stop is not { } s || s.ValueKind == JsonValueKind.Null) return [];
-        if (s.ValueKind == JsonValueKind.String) return [s.GetString()!];
+        if (s.ValueKind == JsonValueKind.String) return [JsonText.Get(s, "stop")];
         if (s.ValueKind != JsonValueKind.Array) throw ApiException.BadRequest("stop must be a string or an array of strings.", "stop");
         if (s.GetArrayLength() > MaxStopStrings) throw ApiException.BadRequest($"stop may hold at most {MaxStopStrings} strings.", "stop");
         var list = new List<string>();
         foreach (var item in s.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String) throw ApiException.BadRequest("stop must be a string or an array of strings.", "stop");
-            list.Add(item.GetString()!);
+            list.Add(JsonText.Get(item, "stop"));
         }
         return list;
     }
@@ -154,7 +158,7 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
                 case null or { ValueKind: JsonValueKind.Null } when role == ChatRole.Assistant:
                     break;
                 case { ValueKind: JsonValueKind.String } text:
-                    parts.Add(new TextPart(text.GetString()!));
+                    parts.Add(new TextPart(JsonText.Get(text, $"{at}.content")));
                     break;
                 case { ValueKind: JsonValueKind.Array } array:
                     int j = 0;
@@ -175,23 +179,24 @@ public sealed class RequestMapper(ServedModel model, IVideoLoader videos, MediaS
     {
         if (part.ValueKind != JsonValueKind.Object || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
             throw ApiException.BadRequest($"{at} must be an object with a string 'type'.", at);
-        switch (type.GetString())
+        string typeName = JsonText.Get(type, $"{at}.type");
+        switch (typeName)
         {
             case "text":
                 if (!part.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
                     throw ApiException.BadRequest($"{at}.text must be a string.", $"{at}.text");
-                return new TextPart(text.GetString()!);
+                return new TextPart(JsonText.Get(text, $"{at}.text"));
             case "video_url":
                 if (role != ChatRole.User) throw ApiException.BadRequest($"{at}: videos are only accepted in user messages.", at);
                 if (!part.TryGetProperty("video_url", out var video) || video.ValueKind != JsonValueKind.Object
-                    || !video.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || url.GetString()!.Length == 0)
+                    || !video.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || JsonText.Is(url, ""))
                     throw ApiException.BadRequest($"{at}.video_url.url must be a non-empty string.", $"{at}.video_url.url");
-                videoInputs.Add(new VideoInput(url.GetString()!, numFrames, fps, at));
+                videoInputs.Add(new VideoInput(JsonText.Get(url, $"{at}.video_url.url"), numFrames, fps, at));
                 return new VideoPart(videoInputs.Count - 1);
             case "image_url":
                 throw ApiException.BadRequest($"{at}: image input is not supported yet; send a video_url.", at, "unsupported_content");
             default:
-                throw ApiException.BadRequest($"{at}.type '{Truncate(type.GetString())}' is not supported; use text or video_url.", $"{at}.type");
+                throw ApiException.BadRequest($"{at}.type '{Truncate(typeName)}' is not supported; use text or video_url.", $"{at}.type");
         }
     }
 
