@@ -62,7 +62,7 @@ public sealed class Engine : IEngine, IDisposable
                 throw new ArgumentException($"DyCoke L is {dycoke.L} but the model has {_runner.Model.Config.Text.NumHiddenLayers} layers; L must be in [1, {_runner.Model.Config.Text.NumHiddenLayers - 1}]", nameof(request));
         }
         if (request.PromptIds is not { Length: > 0 }) throw new ArgumentException("the prompt is empty", nameof(request));
-        if (request.PromptIds.Length + request.Sampling.MaxTokens > MaxModelLength)
+        if (request.Sampling.MaxTokens > MaxModelLength - request.PromptIds.Length) // no int overflow at huge max_tokens
             throw new ArgumentException($"prompt ({request.PromptIds.Length} tokens) + max_tokens ({request.Sampling.MaxTokens}) exceeds the maximum length {MaxModelLength}", nameof(request));
         if (_draining) throw new EngineOverloadedException("the server is shutting down", isDraining: true);
         if (!_snapshot.IsAlive) throw new EngineOverloadedException("the engine has stopped");

@@ -216,6 +216,17 @@ public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoE
         Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
     }
 
+    // prompt + int.MaxValue wraps to a negative int: the check must not let it through to the scheduler.
+    [Fact]
+    public void Submit_MaxTokensNearIntMax_ThrowsArgumentExceptionWithoutOverflow()
+    {
+        using var engine = fixture.CreateEngine(numSlots: 64);
+        var request = new EngineRequest("huge", DemoEngineFixture.TextIds(1, 8), [], new SamplingParams { MaxTokens = int.MaxValue });
+        var e = Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
+        Assert.Contains("exceeds the maximum length", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, engine.Snapshot().NumUsedBlocks);
+    }
+
     [Fact]
     public async Task StopAsync_Draining_RefusesNewWorkAndCutsInFlightStreams()
     {
