@@ -15,7 +15,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("                                                prefill and decode with DyCoke off / TTM / TTM+DP");
     Console.WriteLine("  model [--threads N] [--reps N] [--long-reps N] [--checkpoint DIR] [--json PATH]");
     Console.WriteLine("                                                0.5B prefill/decode and a SigLIP frame vs PyTorch CPU");
-    Console.WriteLine("  engine [--model DIR] [--concurrency 1,4,16] [--frames 4] [--max-tokens 64] [--temperature 0] [--dycoke on|off] [--json PATH]");
+    Console.WriteLine("  engine [--model DIR] [--concurrency 1,4,16] [--frames 4] [--max-tokens 64] [--temperature 0] [--dycoke on|off] [--reps 5] [--json PATH]");
     Console.WriteLine("                                                decode scaling and engine overhead of the continuous-batching engine");
     return args.Length == 0 ? 2 : 0;
 }

@@ -220,6 +220,23 @@ internal static unsafe class AttentionSimd
         int* slots, int count, float* vBase, nint rowStride, int d)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            // 16 dims × four heads per pass: one 512-bit load of the value row feeds four FMAs.
+            for (; i + 16 <= d; i += 16)
+            {
+                Vector512<float> a0 = Vector512.Load(o0 + i), a1 = Vector512.Load(o1 + i), a2 = Vector512.Load(o2 + i), a3 = Vector512.Load(o3 + i);
+                for (int j = 0; j < count; j++)
+                {
+                    var v = Vector512.Load(vBase + slots[j] * rowStride + i);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j]), v, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j]), v, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(p2[j]), v, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(p3[j]), v, a3);
+                }
+                a0.Store(o0 + i); a1.Store(o1 + i); a2.Store(o2 + i); a3.Store(o3 + i);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<float>.Count;
@@ -268,6 +285,7 @@ internal static unsafe class AttentionSimd
     public static void SlotScores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores)
     {
         Debug.Assert(CanScoreSlots(d));
+        bool wide = Vector512.IsHardwareAccelerated && d % 16 == 0;
         int j = 0;
         for (; j + 4 <= n; j += 4)
         {
@@ -277,7 +295,23 @@ internal static unsafe class AttentionSimd
             {
                 float* qh = q + h * d;
                 Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-                for (int i = 0; i < d; i += 8)
+                int i = 0;
+                if (wide)
+                {
+                    // One 512-bit FMA per 16 dims, folded to 256 bits before the shared reduction.
+                    Vector512<float> w0 = Vector512<float>.Zero, w1 = w0, w2 = w0, w3 = w0;
+                    for (; i < d; i += 16)
+                    {
+                        var qv = Vector512.Load(qh + i);
+                        w0 = Vector512.FusedMultiplyAdd(qv, Vector512.Load(k0 + i), w0);
+                        w1 = Vector512.FusedMultiplyAdd(qv, Vector512.Load(k1 + i), w1);
+                        w2 = Vector512.FusedMultiplyAdd(qv, Vector512.Load(k2 + i), w2);
+                        w3 = Vector512.FusedMultiplyAdd(qv, Vector512.Load(k3 + i), w3);
+                    }
+                    a0 = w0.GetLower() + w0.GetUpper(); a1 = w1.GetLower() + w1.GetUpper();
+                    a2 = w2.GetLower() + w2.GetUpper(); a3 = w3.GetLower() + w3.GetUpper();
+                }
+                for (; i < d; i += 8)
                 {
                     var qv = Avx.LoadVector256(qh + i);
                     a0 = Fma.MultiplyAdd(qv, Avx.LoadVector256(k0 + i), a0);
@@ -309,6 +343,21 @@ internal static unsafe class AttentionSimd
     public static void AccumulateSlots2(float* o0, float* o1, float* p0, float* p1, int* slots, int count, float* vBase, nint rowStride, int d)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= d; i += 16)
+            {
+                Vector512<float> a0 = Vector512.Load(o0 + i), a1 = Vector512.Load(o1 + i);
+                for (int j = 0; j < count; j++)
+                {
+                    var v = Vector512.Load(vBase + slots[j] * rowStride + i);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j]), v, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j]), v, a1);
+                }
+                a0.Store(o0 + i);
+                a1.Store(o1 + i);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
         {
             int w = Vector<float>.Count;
