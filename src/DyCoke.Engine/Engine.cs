@@ -187,6 +187,7 @@ public sealed class Engine : IEngine, IDisposable
             return (Stopwatch.GetElapsedTime(start).TotalSeconds, 0);
         }
         double run = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        foreach (var w in work) _scheduler.ReleaseSurplus(w.Sequence);
         var (_, sample) = RunAndSample(prefill.Completed, _ => prefill.Logits);
         return (run, sample);
     }

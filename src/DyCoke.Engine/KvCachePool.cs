@@ -53,6 +53,21 @@ public sealed class KvCachePool
         while (sequence.NumBlocks < BlocksFor(numTokens)) sequence.AddBlock(_free.Pop());
     }
 
+    /// <summary>Returns the blocks of <paramref name="sequence"/> past those needed for <paramref name="numTokens"/>
+    /// tokens (a reservation made for a prompt that TTM later shortened). Returns how many blocks were freed.</summary>
+    public int Shrink(Sequence sequence, int numTokens)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentOutOfRangeException.ThrowIfNegative(numTokens);
+        int keep = BlocksFor(numTokens), freed = 0;
+        while (sequence.NumBlocks > keep)
+        {
+            _free.Push(sequence.RemoveLastBlock());
+            freed++;
+        }
+        return freed;
+    }
+
     /// <summary>Returns every block of <paramref name="sequence"/> to the free list.</summary>
     public void Free(Sequence sequence)
     {

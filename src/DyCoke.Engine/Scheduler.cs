@@ -116,6 +116,18 @@ public sealed class Scheduler
         return new ScheduledStep(decodes, plan.Work, preempted, plan.Spent);
     }
 
+    /// <summary>
+    /// Returns the part of a full-output reservation that TTM made unnecessary: admission reserves the request's
+    /// pre-TTM prompt + max_tokens (the merged length is unknown until its frames are encoded), so once TTM has
+    /// shortened the prompt the surplus blocks go back to the pool for the next admission. Returns the blocks freed.
+    /// </summary>
+    public int ReleaseSurplus(Sequence sequence)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        if (!_options.ReserveFullOutput || sequence.Status != SequenceStatus.Running) return 0;
+        return _pool.Shrink(sequence, Math.Max(AdmissionTokens(sequence), sequence.NumTokens));
+    }
+
     /// <summary>Removes a sequence (finished, cancelled or failed) from whichever queue holds it and frees its blocks
     /// and prefill buffers.</summary>
     public void Finish(Sequence sequence)

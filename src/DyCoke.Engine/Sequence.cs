@@ -167,4 +167,11 @@ public sealed class Sequence
     internal void AddBlock(int block) => _blocks.Add(block);
 
     internal void ClearBlocks() => _blocks.Clear();
+
+    internal int RemoveLastBlock()
+    {
+        int block = _blocks[^1];
+        _blocks.RemoveAt(_blocks.Count - 1);
+        return block;
+    }
 }

@@ -216,6 +216,32 @@ public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoE
         Assert.Throws<ArgumentException>(() => engine.Submit(request, TestContext.Current.CancellationToken));
     }
 
+    // The pool holds the post-TTM prompt + max_tokens while the video decodes, not the pre-TTM reservation.
+    [Fact]
+    public async Task Submit_VideoWithDyCoke_ReservationShrinksToThePostTtmPrompt()
+    {
+        const int maxTokens = 3000;
+        using var engine = fixture.CreateEngine(numSlots: 8192);
+        var dycoke = new DyCokeOptions();
+        var frames = fixture.Frames(4, seed: 21); // owned by the engine once submitted
+        using var referenceFrames = fixture.Frames(4, seed: 21);
+        var prompt = fixture.VideoPrompt(4, DemoEngineFixture.TextIds(3, 5), DemoEngineFixture.TextIds(4, 4));
+        int postTtm = fixture.Generate(prompt, [referenceFrames], 1, dycoke).PromptTokens;
+        int blockSize = new SchedulerOptions().BlockSize;
+        int expected = (postTtm + maxTokens + blockSize - 1) / blockSize;
+        Assert.True(expected < (prompt.Length + maxTokens + blockSize - 1) / blockSize, "TTM must shorten the prompt for this test to mean anything");
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var reader = engine.Submit(new EngineRequest("video", prompt, [frames], new SamplingParams { Temperature = 0, MaxTokens = maxTokens, IgnoreEos = true })
+        {
+            DyCoke = dycoke,
+        }, cancel.Token);
+        Assert.IsType<TokenGenerated>(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == expected);
+        cancel.Cancel();
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+    }
+
     // prompt + int.MaxValue wraps to a negative int: the check must not let it through to the scheduler.
     [Fact]
     public void Submit_MaxTokensNearIntMax_ThrowsArgumentExceptionWithoutOverflow()

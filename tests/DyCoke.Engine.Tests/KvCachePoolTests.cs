@@ -63,4 +63,18 @@ public sealed class KvCachePoolTests
         Assert.Equal(2, pool.NumFreeBlocks);
         Assert.True(pool.CanAllocate(seq, 8));
     }
+
+    [Fact]
+    public void Shrink_ToFewerTokens_ReturnsTheTrailingBlocksOnly()
+    {
+        var pool = new KvCachePool(numBlocks: 10, blockSize: 4);
+        var a = TestSequences.Create(20);
+        pool.Allocate(a, 20); // 5 blocks
+        var kept = a.Blocks.Take(2).ToArray();
+
+        Assert.Equal(3, pool.Shrink(a, 7));
+        Assert.Equal(kept, a.Blocks); // the KV already written at positions 0..7 stays where it is
+        Assert.Equal(8, pool.NumFreeBlocks);
+        Assert.Equal(0, pool.Shrink(a, 8));
+    }
 }

@@ -107,4 +107,30 @@ public sealed class SchedulerTests
         Assert.False(scheduler.CanEverAdmit(TestSequences.Create(4, maxTokens: 8)));
         Assert.True(scheduler.CanEverAdmit(TestSequences.Create(4, maxTokens: 4)));
     }
+
+    // Admission reserves the pre-TTM prompt + max_tokens; once TTM has shortened the prompt the surplus goes back and
+    // the next request, which did not fit before, is admitted.
+    [Fact]
+    public void ReleaseSurplus_AfterTtmShortensThePrompt_FreesBlocksAndAdmitsTheNextRequest()
+    {
+        var (scheduler, pool) = Create(numBlocks: 10, new SchedulerOptions { BlockSize = 4 });
+        var a = TestSequences.Create(28, maxTokens: 4); // reserves 8 blocks
+        var b = TestSequences.Create(8, maxTokens: 4);  // needs 3: waits
+        scheduler.Add(a);
+        scheduler.Add(b);
+        var first = scheduler.Schedule();
+        Assert.Equal([a], first.Prefills.Select(w => w.Sequence));
+        Assert.Equal(8, a.NumBlocks);
+        Assert.Equal([b], scheduler.Waiting);
+
+        a.SetPrompt(Enumerable.Range(1, 9).ToArray()); // what TTM does: 28 → 9 prompt tokens
+        int freed = scheduler.ReleaseSurplus(a);
+
+        Assert.Equal(4, a.NumBlocks); // 9 + 4 tokens
+        Assert.Equal(4, freed);
+        Assert.Equal(pool.NumBlocks, pool.NumFreeBlocks + pool.NumUsedBlocks);
+        var second = scheduler.Schedule();
+        Assert.Contains(b, second.Prefills.Select(w => w.Sequence));
+        Assert.Equal(0, scheduler.ReleaseSurplus(a)); // nothing left to return
+    }
 }
