@@ -17,6 +17,7 @@ public sealed class Sampler
     private float[] _scores = []; // [V] penalised logits
     private float[] _weights = []; // [V] exp((score − max) / T), in (0, 1]
     private int[] _order = []; // [candidates] ids, best first
+    private byte[] _bucketOf = []; // [V] each id's bucket, so the candidate pass does not recompute it
     private readonly int[] _bucketCounts = new int[Buckets];
     private readonly double[] _bucketMass = new double[Buckets];
 
@@ -37,6 +38,7 @@ public sealed class Sampler
         {
             _scores = new float[v];
             _weights = new float[v];
+            _bucketOf = new byte[v];
         }
         var scores = _scores.AsSpan(0, v); // [V]
         logits.CopyTo(scores);
@@ -83,6 +85,7 @@ public sealed class Sampler
         for (int i = 0; i < v; i++)
         {
             int b = BucketOf(weights[i]);
+            _bucketOf[i] = (byte)b;
             _bucketCounts[b]++;
             _bucketMass[b] += weights[i];
             all += weights[i];
@@ -106,7 +109,7 @@ public sealed class Sampler
         if (_order.Length < count) _order = new int[Math.Max((int)count, 256)];
         int n = 0;
         for (int i = 0; i < v; i++)
-            if (BucketOf(weights[i]) <= cut) _order[n++] = i;
+            if (_bucketOf[i] <= cut) _order[n++] = i;
         var order = _order.AsSpan(0, n); // [n] candidate ids
         float[] keys = _weights;
         order.Sort((a, b) =>
