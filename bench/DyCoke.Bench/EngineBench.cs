@@ -19,6 +19,12 @@ public static class EngineBench
     public sealed record Level(int Concurrency, int DecodeSteps, double StepMs, double OpMs, double ScheduleMs, double SampleMs,
         double DecodeTokensPerSecond, double WallSeconds, double EndToEndTokensPerSecond, double StepCpuMs, IReadOnlyDictionary<string, double> OpMsPerStep)
     {
+        /// <summary>
+        /// (step − ops) / step within the TimingBackend run alone, the profiler's own bookkeeping taken out of both:
+        /// free of the run-to-run variance that <see cref="OverheadFraction"/> (two runs) carries on a noisy machine.
+        /// </summary>
+        public double SameRunOverheadFraction { get; init; } = double.NaN;
+
         /// <summary>Decode tokens per second of step-thread CPU time: with --threads 1 every op runs on the step thread,
         /// so this is the step's cost without the time other processes took from it on a shared machine.</summary>
         public double DecodeTokensPerCpuSecond => Concurrency / (StepCpuMs / 1e3);
@@ -66,15 +72,20 @@ public static class EngineBench
                 var timed = RunLevel(timedModel, timing, c, frames, sampling, dycoke);
                 // Sub-millisecond steps on a shared VM swing ±50 % run to run: report the run with the median step time.
                 var runs = Enumerable.Range(0, reps).Select(_ => RunLevel(model, null, c, frames, sampling, dycoke)).OrderBy(r => r.StepMs).ToList();
-                var level = runs[runs.Count / 2] with { OpMs = timed.OpMs, OpMsPerStep = timed.OpMsPerStep };
+                var level = runs[runs.Count / 2] with
+                {
+                    OpMs = timed.OpMs,
+                    OpMsPerStep = timed.OpMsPerStep,
+                    SameRunOverheadFraction = timed.SameRunOverheadFraction,
+                };
                 if (showOps)
                     foreach (var (op, ms) in level.OpMsPerStep.Take(10)) Console.WriteLine($"    C={c} {op,-40} {ms,8:F3} ms/step");
                 return level;
             }).ToList();
             var one = results.FirstOrDefault(r => r.Concurrency == 1) ?? results[0];
-            Console.WriteLine("  C  steps  step ms  ops ms  sched ms  sample ms  overhead  decode tok/s  scaling  cpu ms  tok/cpu-s  scaling  e2e tok/s");
+            Console.WriteLine("  C  steps  step ms  ops ms  sched ms  sample ms  overhead  same-run  decode tok/s  scaling  cpu ms  tok/cpu-s  scaling  e2e tok/s");
             foreach (var r in results)
-                Console.WriteLine($"{r.Concurrency,3} {r.DecodeSteps,6} {r.StepMs,8:F2} {r.OpMs,7:F2} {r.ScheduleMs,9:F3} {r.SampleMs,10:F3} {100 * r.OverheadFraction,8:F1}% " +
+                Console.WriteLine($"{r.Concurrency,3} {r.DecodeSteps,6} {r.StepMs,8:F2} {r.OpMs,7:F2} {r.ScheduleMs,9:F3} {r.SampleMs,10:F3} {100 * r.OverheadFraction,8:F1}% {100 * r.SameRunOverheadFraction,8:F1}% " +
                     $"{r.DecodeTokensPerSecond,13:F0} {r.DecodeTokensPerSecond / one.DecodeTokensPerSecond,7:F2}× {r.StepCpuMs,7:F2} {r.DecodeTokensPerCpuSecond,10:F0} " +
                     $"{r.DecodeTokensPerCpuSecond / one.DecodeTokensPerCpuSecond,7:F2}× {r.EndToEndTokensPerSecond,10:F0}");
             if (options.String("json") is { } json)
@@ -91,8 +102,8 @@ public static class EngineBench
     // prefill nothing enter the step statistics, so prefill cost and the ramp-down tail do not blur them.
     private static Level RunLevel(LlavaOnevisionModel model, TimingBackend? timing, int c, int frames, SamplingParams sampling, bool dycoke)
     {
-        var steps = new List<(EngineStepStats Stats, double OpMs, double CpuMs)>();
-        double lastOpMs = timing?.TotalMs ?? 0, lastCpuMs = -1;
+        var steps = new List<(EngineStepStats Stats, double OpMs, double CpuMs, double BookkeepingMs)>();
+        double lastOpMs = timing?.TotalMs ?? 0, lastBookMs = timing?.BookkeepingMs ?? 0, lastCpuMs = -1;
         var opMs = new Dictionary<string, double>(StringComparer.Ordinal); // op → ms summed over full decode steps
         var lastSnapshot = timing?.Snapshot() ?? [];
         var engineOptions = new EngineOptions
@@ -100,14 +111,15 @@ public static class EngineBench
             Scheduler = new SchedulerOptions { MaxRunningSequences = Math.Max(16, c), TokenBudget = 1 << 16 },
             StepObserver = stats =>
             {
-                double cpu = ThreadClock.CpuMs(), now = timing?.TotalMs ?? 0;
+                double cpu = ThreadClock.CpuMs(), now = timing?.TotalMs ?? 0, book = timing?.BookkeepingMs ?? 0;
                 // The first step has no CPU-time origin on this thread; it is a prefill step and is never used.
-                steps.Add((stats, now - lastOpMs, lastCpuMs < 0 ? double.NaN : cpu - lastCpuMs));
+                steps.Add((stats, now - lastOpMs, lastCpuMs < 0 ? double.NaN : cpu - lastCpuMs, book - lastBookMs));
                 var snapshot = timing?.Snapshot() ?? [];
                 if (stats.DecodeSequences == c && stats.PrefillSequences == 0)
                     foreach (var (op, ms) in snapshot) opMs[op] = opMs.GetValueOrDefault(op) + ms - lastSnapshot.GetValueOrDefault(op);
                 lastSnapshot = snapshot;
                 lastOpMs = timing?.TotalMs ?? 0;
+                lastBookMs = timing?.BookkeepingMs ?? 0;
                 lastCpuMs = ThreadClock.CpuMs(); // the bookkeeping above stays out of the next step's CPU time
             },
         };
@@ -139,10 +151,15 @@ public static class EngineBench
         double wall = clock.Elapsed.TotalSeconds;
         var full = steps.Where(s => s.Stats.DecodeSequences == c && s.Stats.PrefillSequences == 0).ToList();
         if (full.Count == 0) throw new InvalidOperationException($"no decode-only step at batch {c}");
-        double stepMs = full.Average(s => s.Stats.TotalSeconds) * 1e3;
-        return new Level(c, full.Count, stepMs, full.Average(s => s.OpMs), full.Average(s => s.Stats.ScheduleSeconds) * 1e3,
+        double stepMs = full.Average(s => s.Stats.TotalSeconds) * 1e3, stepOpMs = full.Average(s => s.OpMs);
+        // Bookkeeping happens inside the step, after each op: out of the step and out of the ops alike.
+        double netStepMs = stepMs - full.Average(s => s.BookkeepingMs);
+        return new Level(c, full.Count, stepMs, stepOpMs, full.Average(s => s.Stats.ScheduleSeconds) * 1e3,
             full.Average(s => s.Stats.SampleSeconds) * 1e3, c / (stepMs / 1e3), wall, tokens / wall, full.Average(s => s.CpuMs),
-            opMs.OrderByDescending(kv => kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value / full.Count));
+            opMs.OrderByDescending(kv => kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value / full.Count))
+        {
+            SameRunOverheadFraction = timing is null ? double.NaN : (netStepMs - stepOpMs) / netStepMs,
+        };
     }
 
     // Host F32 frames [F, 3, S, S] in [−1, 1], different per request so TTM and DP see different videos.

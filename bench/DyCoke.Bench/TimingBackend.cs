@@ -24,6 +24,10 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
     /// <summary>Milliseconds spent inside the inner backend since construction (never reset).</summary>
     public double TotalMs { get; private set; }
 
+    /// <summary>Milliseconds this wrapper spent on its own bookkeeping after each call (never reset): time that is
+    /// neither backend work nor engine work, so overhead computed from a timed run subtracts it.</summary>
+    public double BookkeepingMs { get; private set; }
+
     public void Reset() => _totals.Clear();
 
     /// <summary>A copy of the per-op millisecond totals, for differences between two moments.</summary>
@@ -33,10 +37,12 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
     {
         long start = Stopwatch.GetTimestamp();
         call();
-        double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        long end = Stopwatch.GetTimestamp();
+        double ms = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
         TotalMs += ms;
         var (total, calls) = _totals.GetValueOrDefault(op);
         _totals[op] = (total + ms, calls + 1);
+        BookkeepingMs += Stopwatch.GetElapsedTime(end).TotalMilliseconds;
     }
 
     public Tensor Allocate(DType dtype, Shape shape)

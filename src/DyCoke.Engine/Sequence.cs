@@ -120,7 +120,13 @@ public sealed class Sequence
     public int[] SlotsUpTo(int count)
     {
         var slots = new int[count]; // [count]
-        for (int p = 0; p < count; p++) slots[p] = SlotOf(p);
+        // Block by block: a block's slots are consecutive, so each run is an increasing fill without a division per slot
+        // (this runs for every sequence at every decode step).
+        for (int start = 0, block = 0; start < count; start += BlockSize, block++)
+        {
+            int first = _blocks[block] * BlockSize, run = Math.Min(BlockSize, count - start);
+            for (int i = 0; i < run; i++) slots[start + i] = first + i;
+        }
         return slots;
     }
 

@@ -7,7 +7,9 @@ public static class BackendTransfers
     /// <summary>A new I32 [n] tensor on the backend holding <paramref name="values"/>; the caller owns it.</summary>
     public static Tensor UploadInts(this IBackend backend, ReadOnlySpan<int> values)
     {
-        using var host = Tensor.FromArray(values, new Shape(values.Length)); // [n]
+        var host = Tensor.FromArray(values, new Shape(values.Length)); // [n]
+        if (backend.Device == DeviceKind.Cpu) return host; // already where the backend reads it: one copy, not three passes
+        using var staged = host;
         var device = backend.Allocate(DType.I32, host.Shape); // [n]
         backend.Copy(host, device);
         return device;

@@ -43,7 +43,9 @@ public sealed unsafe class CpuStorage : TensorStorage
 
     private static long s_liveBytes;
 
-    private CpuStorage(nint pointer, long byteCount) : base(pointer, byteCount, DeviceKind.Cpu) { }
+    private readonly long _capacity; // what CpuBlockCache handed out: ByteCount rounded up to its size class
+
+    private CpuStorage(nint pointer, long byteCount, long capacity) : base(pointer, byteCount, DeviceKind.Cpu) => _capacity = capacity;
 
     /// <summary>
     /// Bytes of CPU storage allocated and not yet disposed, process-wide: a leak check for tests and diagnostics
@@ -54,15 +56,15 @@ public sealed unsafe class CpuStorage : TensorStorage
     public static CpuStorage Allocate(long byteCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
-        void* p = NativeMemory.AlignedAlloc((nuint)Math.Max(byteCount, 1), Alignment);
+        void* p = CpuBlockCache.Rent(byteCount, Alignment, out long capacity);
         NativeMemory.Clear(p, (nuint)byteCount);
         Interlocked.Add(ref s_liveBytes, byteCount);
-        return new CpuStorage((nint)p, byteCount);
+        return new CpuStorage((nint)p, byteCount, capacity);
     }
 
     protected override void Release(nint pointer)
     {
-        NativeMemory.AlignedFree((void*)pointer);
+        CpuBlockCache.Release((void*)pointer, _capacity);
         Interlocked.Add(ref s_liveBytes, -ByteCount);
     }
 }

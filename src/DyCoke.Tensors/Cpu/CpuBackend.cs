@@ -8,13 +8,13 @@ namespace DyCoke.Tensors.Cpu;
 /// </summary>
 public sealed partial class CpuBackend : IBackend
 {
-    private readonly ParallelOptions _parallel;
+    private readonly CpuWorkerPool _workers;
 
     public CpuBackend(CpuBackendOptions? options = null)
     {
         Options = options ?? new CpuBackendOptions();
         if (Options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Threads, "Threads must be at least 1");
-        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads };
+        _workers = new CpuWorkerPool(Options.Threads);
         InitializeGemm();
     }
 
@@ -29,8 +29,8 @@ public sealed partial class CpuBackend : IBackend
     public void Synchronize() { }
 
     /// <summary>
-    /// Runs body(start, end) over [0, count) in contiguous chunks. Work below ~64K multiply-adds stays on the calling
-    /// thread: a Parallel.For costs a few microseconds, more than small ops take.
+    /// Runs body(start, end) over [0, count) in contiguous chunks on the backend's worker threads. Work below ~64K
+    /// multiply-adds stays on the calling thread: even an awake worker costs a microsecond or two to hand work to.
     /// </summary>
     internal void ParallelFor(int count, long workPerItem, Action<int, int> body)
     {
@@ -42,7 +42,7 @@ public sealed partial class CpuBackend : IBackend
             return;
         }
         int chunks = Math.Min(count, threads * 4);
-        Parallel.For(0, chunks, _parallel, c =>
+        _workers.Run(chunks, c =>
         {
             int start = (int)((long)count * c / chunks);
             int end = (int)((long)count * (c + 1) / chunks);
@@ -50,5 +50,12 @@ public sealed partial class CpuBackend : IBackend
         });
     }
 
-    public void Dispose() => DisposeGemm();
+    /// <summary>The worker threads, for the GEMM kernels' own parallel loops.</summary>
+    internal CpuWorkerPool Workers => _workers;
+
+    public void Dispose()
+    {
+        DisposeGemm();
+        _workers.Dispose();
+    }
 }
