@@ -132,6 +132,35 @@ public sealed class RopeAndStoreKvTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void RopeAndStoreKv_PositionsInsideAndPastTheTable_SameBitsAsAFreshBackend()
+    {
+        // The backend caches cos/sin rows up to RopeTable.MaxPositions: a warm table (grown by an earlier call to a
+        // far position), a cold one and positions past the table must all rotate to the same bits.
+        const int t = 6, h = 4, hkv = 2, d = 16;
+        int[] positions = [0, 255, 256, 9_000, RopeTable.MaxPositions - 1, RopeTable.MaxPositions + 17];
+        using var q1 = TestTensors.Random(61, new Shape(t, h, d));
+        using var k1 = TestTensors.Random(62, new Shape(t, hkv, d));
+        using var v = TestTensors.Random(63, new Shape(t, hkv, d));
+        using var q2 = TestTensors.Clone(q1);
+        using var k2 = TestTensors.Clone(k1);
+        float[] qIn = q1.ToFloatArray();
+
+        using (var warm = new CpuBackend(new CpuBackendOptions { Threads = 1 }))
+        {
+            using var qw = TestTensors.Random(64, new Shape(1, h, d));
+            using var kw = TestTensors.Random(65, new Shape(1, hkv, d));
+            using var vw = TestTensors.Random(66, new Shape(1, hkv, d));
+            RunRope(warm, qw, kw, vw, [20_000], [-1], 1);
+            RunRope(warm, q1, k1, v, positions, Identity(t), t);
+        }
+        using (var cold = new CpuBackend(new CpuBackendOptions { Threads = 1 })) RunRope(cold, q2, k2, v, positions, Identity(t), t);
+
+        Assert.Equal(q1.ToFloatArray(), q2.ToFloatArray());
+        Assert.Equal(k1.ToFloatArray(), k2.ToFloatArray());
+        TestTensors.AssertClose(AttentionReference.Rope(qIn, h, d, positions, Theta, hfAngles: true), q1.ToFloatArray(), 1e-6, what: "q");
+    }
+
+    [Fact]
     public void RopeAndStoreKv_OneOrTwoThreads_GiveIdenticalBits()
     {
         const int t = 257, h = 14, hkv = 2, d = 64;

@@ -7,6 +7,8 @@ namespace DyCoke.Tensors.Cpu;
 
 public sealed partial class CpuBackend
 {
+    private readonly List<RopeTable> _ropeTables = [];
+
     /// <summary>
     /// Rotates q [T, H, D] and k [T, Hkv, D] in place (pairs (i, i + D/2); x1·cos − x2·sin, x2·cos + x1·sin) at
     /// positions[t], then copies the rotated k[t] and v[t] to kCache/vCache row slotMapping[t]; a negative slot skips
@@ -21,32 +23,33 @@ public sealed partial class CpuBackend
         int t = (int)q.Shape[0], h = (int)q.Shape[1], hkv = (int)k.Shape[1], d = (int)q.Shape[2];
         int half = d / 2;
 
-        float[] invFreq = ArrayPool<float>.Shared.Rent(half); // [D/2]
-        try
+        ReadOnlySpan<int> positionSpan = positions.Span<int>(); // [T]
+        int maxPosition = 0;
+        foreach (int p in positionSpan) maxPosition = Math.Max(maxPosition, p);
+        RopeTable table = RopeTableFor(theta, d);
+        float[] rows = table.RowsFor(maxPosition); // [capacity, 2, D/2]: cos then sin per position
+        float[] invFreq = table.InverseFrequencies.ToArray(); // [D/2], for positions past the table
+        int cached = rows.Length / d;
+        nint qPtr = q.Pointer, kPtr = k.Pointer, posPtr = positions.Pointer;
+        ParallelFor(t, (long)(h + hkv) * d * 3, (start, end) =>
         {
-            FillInverseFrequencies(theta, d, invFreq.AsSpan(0, half));
-            nint qPtr = q.Pointer, kPtr = k.Pointer, posPtr = positions.Pointer;
-            ParallelFor(t, (long)(h + hkv) * d * 3 + half * 40, (start, end) =>
+            float[] scratch = ArrayPool<float>.Shared.Rent(2 * half); // [2, D/2]: cos then sin of one uncached position
+            fixed (float* inv = invFreq, cs = scratch, table = rows)
             {
-                float[] table = ArrayPool<float>.Shared.Rent(2 * half); // [2, D/2]: cos then sin of one token
-                fixed (float* inv = invFreq, cs = table)
+                for (int i = start; i < end; i++)
                 {
-                    for (int i = start; i < end; i++)
-                    {
-                        FillCosSin(((int*)posPtr)[i], inv, cs, cs + half, half);
-                        float* qRow = (float*)qPtr + (long)i * h * d; // [H, D]
-                        for (int j = 0; j < h; j++) RotateHalves(qRow + j * d, cs, cs + half, half);
-                        float* kRow = (float*)kPtr + (long)i * hkv * d; // [Hkv, D]
-                        for (int j = 0; j < hkv; j++) RotateHalves(kRow + j * d, cs, cs + half, half);
-                    }
+                    int position = ((int*)posPtr)[i];
+                    float* row = cs;
+                    if (position < cached) row = table + (long)position * d;
+                    else FillCosSin(position, inv, cs, cs + half, half);
+                    float* qRow = (float*)qPtr + (long)i * h * d; // [H, D]
+                    for (int j = 0; j < h; j++) RotateHalves(qRow + j * d, row, row + half, half);
+                    float* kRow = (float*)kPtr + (long)i * hkv * d; // [Hkv, D]
+                    for (int j = 0; j < hkv; j++) RotateHalves(kRow + j * d, row, row + half, half);
                 }
-                ArrayPool<float>.Shared.Return(table);
-            });
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(invFreq);
-        }
+            }
+            ArrayPool<float>.Shared.Return(scratch);
+        });
 
         // Sequential so a repeated slot deterministically keeps the later token; it is a copy of 2·Hkv·D floats per token.
         ReadOnlySpan<int> slots = slotMapping.Span<int>(); // [T]
@@ -59,6 +62,19 @@ public sealed partial class CpuBackend
             if (slot < 0) continue;
             kSrc.Slice(i * row, row).CopyTo(kDst.Slice(slot * row, row));
             vSrc.Slice(i * row, row).CopyTo(vDst.Slice(slot * row, row));
+        }
+    }
+
+    // One table per (θ, D) this backend has rotated with: in practice one, the language model's.
+    private RopeTable RopeTableFor(float theta, int d)
+    {
+        lock (_ropeTables)
+        {
+            foreach (var table in _ropeTables)
+                if (table.Theta == theta && table.HeadDim == d) return table;
+            var added = new RopeTable(theta, d);
+            _ropeTables.Add(added);
+            return added;
         }
     }
 
@@ -80,7 +96,7 @@ public sealed partial class CpuBackend
     /// angle = fp32(position)·inv_freq in fp32 (as HF's position × inv_freq product), then cos and sin of that fp32
     /// angle, rounded once from double so large positions give the same values on every platform.
     /// </summary>
-    private static unsafe void FillCosSin(int position, float* invFreq, float* cos, float* sin, int half)
+    internal static unsafe void FillCosSin(int position, float* invFreq, float* cos, float* sin, int half)
     {
         float p = position;
         for (int i = 0; i < half; i++)
