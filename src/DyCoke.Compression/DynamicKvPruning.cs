@@ -60,7 +60,9 @@ public sealed class DynamicKvPruning
         if (spanScores.Length != SpanLength)
             throw new ArgumentException($"spanScores has {spanScores.Length} entries, expected the span length {SpanLength}", nameof(spanScores));
         double similarity = _previousScores is null ? double.NaN : Cosine(spanScores, _previousScores);
-        _previousScores = spanScores.ToArray();
+        // v_prev is overwritten in place: this runs for every video sequence at every decode step.
+        _previousScores ??= new float[SpanLength];
+        spanScores.CopyTo(_previousScores);
         // NaN (no previous vector) fails the comparison, so the first step always selects.
         bool stable = similarity >= _options.Gate;
         bool reselect = !stable;
@@ -97,16 +99,7 @@ public sealed class DynamicKvPruning
     }
 
     /// <summary>The <paramref name="k"/> largest scores' indices (ties: lower index), returned ascending.</summary>
-    internal static int[] TopK(ReadOnlySpan<float> scores, int k)
-    {
-        var values = scores.ToArray(); // [len]
-        var order = new int[values.Length]; // [len]
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) => values[a] != values[b] ? values[b].CompareTo(values[a]) : a.CompareTo(b));
-        var kept = order.AsSpan(0, k).ToArray();
-        Array.Sort(kept);
-        return kept;
-    }
+    internal static int[] TopK(ReadOnlySpan<float> scores, int k) => DyCoke.Tensors.TopKSelection.IndicesAscending(scores, k);
 
     // In double: the gate compares against 0.9, and a float sum over thousands of small probabilities drifts.
     private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

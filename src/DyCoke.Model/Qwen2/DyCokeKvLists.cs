@@ -113,7 +113,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         var current = _stages[group]!;
         if (meanProbs.NumElements != current.Offsets[^1])
             throw new ArgumentException($"meanProbs is {meanProbs}, expected [{current.Offsets[^1]}] (one per slot listed for layer {layerIndex})", nameof(meanProbs));
-        float[] probs = _backend.ReadFloats(meanProbs); // [nnz]
+        // On the CPU the scores are read where the op wrote them; a device copies them back once.
+        ReadOnlySpan<float> probs = meanProbs.Device == DeviceKind.Cpu ? meanProbs.Span<float>() : _backend.ReadFloats(meanProbs); // [nnz]
         int firstPruned = _firstPrunedLayers[group];
         int[][]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
         for (int b = 0; b < _sequences.Length; b++)
@@ -121,7 +122,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             var (slots, pruning) = _sequences[b];
             if (pruning is null || pruning.FirstPrunedLayer != firstPruned) continue;
             // Layers < L_b give b its full list, in logical order, so list entry j is position j.
-            var span = probs.AsSpan(current.Offsets[b] + pruning.SpanStart, pruning.SpanLength); // [len]
+            var span = probs.Slice(current.Offsets[b] + pruning.SpanStart, pruning.SpanLength); // [len]
             var step = pruning.Decide(span);
             _steps[b] = step;
             if (!step.Pruned) continue;
