@@ -79,13 +79,14 @@ public sealed partial class CpuBackend
         int g = p.Group, d = p.D;
         int stride = RoundUp16(longest);
         // Scaled queries [G, D], scores then probabilities [G, stride], three dummy output rows [3, D] for head batches
-        // short of four, four dot products, per-head max lanes [G, 16] and three [G] rows (max, 1/sum, meanProbs weights).
-        int queries = RoundUp16(g * d), probs = g * stride, dummies = RoundUp16(3 * d), small = RoundUp16(4 + 3 * g);
-        int need = queries + probs + dummies + 16 * g + small + 16; // + 16: room to align the start to 64 bytes
+        // short of four, the tile kernels' scratch, four dot products and three [G] rows (max, 1/sum, meanProbs weights).
+        int queries = RoundUp16(g * d), probs = g * stride, dummies = RoundUp16(3 * d), tiles = RoundUp16(DecodeTiles.ScratchFloats(g, d));
+        int small = RoundUp16(4 + 3 * g);
+        int need = queries + probs + dummies + tiles + small + 16; // + 16: room to align the start to 64 bytes
         float[] scratch = t_decodeScratch is { } cached && cached.Length >= need ? cached : (t_decodeScratch = GC.AllocateUninitializedArray<float>(need, pinned: true));
         float* s = (float*)(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(scratch)) + 63) & ~(nint)63);
         var buffers = new DecodeScratch(s, s + queries, stride, s + queries + probs, s + queries + probs + dummies,
-            s + queries + probs + dummies + 16 * g, g);
+            s + queries + probs + dummies + tiles, g);
         fixed (float* sums = extraSums)
         {
             for (int item = start; item < end; item++)
@@ -95,13 +96,13 @@ public sealed partial class CpuBackend
 
     private static int RoundUp16(int x) => (x + 15) & ~15;
 
-    private readonly unsafe struct DecodeScratch(float* queries, float* probs, int stride, float* dummyRows, float* maxLanes, float* small, int g)
+    private readonly unsafe struct DecodeScratch(float* queries, float* probs, int stride, float* dummyRows, float* tiles, float* small, int g)
     {
         public readonly float* Queries = queries; // [G, D]
         public readonly float* Probs = probs; // [G, Stride] for the sequence at hand
         public readonly int Stride = stride;
         public readonly float* DummyRows = dummyRows; // [3, D]
-        public readonly float* MaxLanes = maxLanes; // [G, 16]
+        public readonly float* Tiles = tiles; // DecodeTiles.ScratchFloats(G, D)
         public readonly float* Dots = small; // [4]
         public readonly float* Maxima = small + 4; // [G]
         public readonly float* Weights = small + 4 + g; // [G]: 1/Σ exp per head, for the outputs
@@ -127,7 +128,7 @@ public sealed partial class CpuBackend
         {
             // Base-2 logits: exp(x·scale) = 2^(x·scale·log2 e), folded into the queries once.
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(qRows, g * d), p.Scale * 1.44269504f, new Span<float>(x.Queries, g * d));
-            DecodeTiles.Scores(x.Queries, g, d, kBase, rowStride, slots, n, probs, x.Stride, x.MaxLanes, x.Maxima);
+            DecodeTiles.Scores(x.Queries, g, d, kBase, rowStride, slots, n, probs, x.Stride, x.Tiles, x.Maxima);
             int padded = RoundUp16(n);
             for (int i = 0; i < g; i++)
             {

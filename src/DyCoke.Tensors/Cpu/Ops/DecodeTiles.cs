@@ -22,32 +22,115 @@ internal static unsafe class DecodeTiles
     /// <summary>Whether these kernels can run: AVX-512F with 512-bit vectors accelerated, and D a multiple of 16.</summary>
     public static bool CanRun(int d) => Avx512F.IsSupported && Vector512.IsHardwareAccelerated && d % 16 == 0;
 
+    /// <summary>Floats of scratch <see cref="Scores"/> needs: query variants [G, D/16, 4, 16], a K tile [D/16, 4, 4, 16], max lanes [G, 16].</summary>
+    public static int ScratchFloats(int g, int d) => g * d * 4 + Tile * d + g * Tile;
+
     /// <summary>
     /// scores[h·stride + j] = q[h]·kBase[slots[j]·rowStride ..] for h &lt; G, j &lt; n, and −∞ for n ≤ j &lt; ⌈n/16⌉·16;
-    /// maxima[h] = max over j of row h. q [G, D]; scores [G, stride], stride ≥ ⌈n/16⌉·16; maxLanes [G, 16] scratch.
+    /// maxima[h] = max over j of row h. q [G, D]; scores [G, stride], stride ≥ ⌈n/16⌉·16; scratch of
+    /// <see cref="ScratchFloats"/>, 64-byte aligned.
     /// </summary>
-    public static void Scores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* maxLanes, float* maxima)
+    /// <remarks>
+    /// Summing 16 per-slot product vectors into one vector of 16 scores takes four levels of blend + permute + add.
+    /// Blends and permutes commute with a lane-wise product when the query is permuted the same way, so the first two
+    /// levels run once per tile on the K rows (shared by the G heads) against four permuted copies of each query; each
+    /// head then does only the last two levels.
+    /// </remarks>
+    public static void Scores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* scratch, float* maxima)
     {
         Debug.Assert(CanRun(d) && n > 0);
+        int chunks = d / 16;
+        float* variants = scratch; // [G, D/16, 4, 16]: q, q with lanes l^8, l^4, l^12 per 16-dim chunk
+        float* kTile = variants + g * d * 4; // [D/16, 4 groups, 4, 16]
+        float* maxLanes = kTile + Tile * d; // [G, 16]
+        var swap8 = Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+        var swap4 = Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+        var swap12 = Vector512.Create(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+        for (int h = 0; h < g; h++)
+        {
+            for (int c = 0; c < chunks; c++)
+            {
+                var v = Vector512.Load(q + h * d + c * 16);
+                float* dst = variants + (h * chunks + c) * 64;
+                v.Store(dst);
+                Avx512F.PermuteVar16x32(v, swap8).Store(dst + 16);
+                Avx512F.PermuteVar16x32(v, swap4).Store(dst + 32);
+                Avx512F.PermuteVar16x32(v, swap12).Store(dst + 48);
+            }
+            Vector512.Create(float.NegativeInfinity).Store(maxLanes + h * Tile);
+        }
+
         var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        var minusInf = Vector512.Create(float.NegativeInfinity);
-        for (int h = 0; h < g; h++) minusInf.Store(maxLanes + h * Tile);
-        float** rows = stackalloc float*[Tile];
+        int* padded = stackalloc int[Tile];
         for (int j0 = 0; j0 < n; j0 += Tile)
         {
             int count = Math.Min(Tile, n - j0);
-            // A short last tile repeats its last slot; those lanes become −∞ below, so they weigh nothing.
-            for (int i = 0; i < Tile; i++) rows[i] = kBase + slots[j0 + Math.Min(i, count - 1)] * rowStride;
+            int* tileSlots = slots + j0;
+            if (count < Tile)
+            {
+                // A short last tile repeats its last slot; those lanes become −∞ below, so they weigh nothing.
+                for (int i = 0; i < Tile; i++) padded[i] = tileSlots[Math.Min(i, count - 1)];
+                tileSlots = padded;
+            }
+            TransformTile(kBase, rowStride, tileSlots, chunks, kTile);
             var valid = Vector512.LessThan(lanes, Vector512.Create(count)).AsSingle();
             for (int h = 0; h < g; h++)
             {
-                Vector512<float> s = TileScores(q + h * d, d, rows);
-                if (count < Tile) s = Vector512.ConditionalSelect(valid, s, minusInf);
+                Vector512<float> s = HeadScores(variants + h * chunks * 64, kTile, chunks);
+                if (count < Tile) s = Vector512.ConditionalSelect(valid, s, Vector512.Create(float.NegativeInfinity));
                 s.Store(scores + h * stride + j0);
                 Avx512F.Max(Vector512.Load(maxLanes + h * Tile), s).Store(maxLanes + h * Tile);
             }
         }
         for (int h = 0; h < g; h++) maxima[h] = HorizontalMax(Vector512.Load(maxLanes + h * Tile));
+    }
+
+    /// <summary>
+    /// The first two tree levels on the tile's K rows: group r (slots r, r + 4, r + 8, r + 12) becomes four vectors
+    /// per 16-dim chunk, to be multiplied by q, q^8, q^4 and q^12 (lanes l^8 ...) and summed.
+    /// </summary>
+    private static void TransformTile(float* kBase, nint rowStride, int* slots, int chunks, float* kTile)
+    {
+        for (int r = 0; r < 4; r++)
+        {
+            float* k0 = kBase + slots[r] * rowStride, k4 = kBase + slots[r + 4] * rowStride;
+            float* k8 = kBase + slots[r + 8] * rowStride, k12 = kBase + slots[r + 12] * rowStride;
+            for (int c = 0; c < chunks; c++)
+            {
+                Vector512<float> a = Vector512.Load(k0 + c * 16), b = Vector512.Load(k8 + c * 16);
+                Vector512<float> e = Vector512.Load(k4 + c * 16), f = Vector512.Load(k12 + c * 16);
+                Vector512<float> blendAb = Blend8(a, b), swapAb = Partner8(a, b), blendEf = Blend8(e, f), swapEf = Partner8(e, f);
+                float* dst = kTile + (c * 4 + r) * 64;
+                Blend4(blendAb, blendEf).Store(dst);
+                Blend4(swapAb, swapEf).Store(dst + 16);
+                Partner4(blendAb, blendEf).Store(dst + 32);
+                Partner4(swapAb, swapEf).Store(dst + 48);
+            }
+        }
+    }
+
+    /// <summary>One head's 16 scores from the transformed tile: four groups of partial sums, then tree levels 2 and 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> HeadScores(float* variants, float* kTile, int chunks)
+    {
+        // Two chains per group (q·, q^8·) and (q^4·, q^12·) so the FMA latency hides behind eight independent sums.
+        Vector512<float> r0 = Vector512<float>.Zero, r1 = r0, r2 = r0, r3 = r0, t0 = r0, t1 = r0, t2 = r0, t3 = r0;
+        for (int c = 0; c < chunks; c++)
+        {
+            float* qv = variants + c * 64, kt = kTile + c * 256;
+            Vector512<float> qa = Vector512.Load(qv), qb = Vector512.Load(qv + 16), qc = Vector512.Load(qv + 32), qd = Vector512.Load(qv + 48);
+            r0 = Vector512.FusedMultiplyAdd(qb, Vector512.Load(kt + 16), Vector512.FusedMultiplyAdd(qa, Vector512.Load(kt), r0));
+            t0 = Vector512.FusedMultiplyAdd(qd, Vector512.Load(kt + 48), Vector512.FusedMultiplyAdd(qc, Vector512.Load(kt + 32), t0));
+            r1 = Vector512.FusedMultiplyAdd(qb, Vector512.Load(kt + 80), Vector512.FusedMultiplyAdd(qa, Vector512.Load(kt + 64), r1));
+            t1 = Vector512.FusedMultiplyAdd(qd, Vector512.Load(kt + 112), Vector512.FusedMultiplyAdd(qc, Vector512.Load(kt + 96), t1));
+            r2 = Vector512.FusedMultiplyAdd(qb, Vector512.Load(kt + 144), Vector512.FusedMultiplyAdd(qa, Vector512.Load(kt + 128), r2));
+            t2 = Vector512.FusedMultiplyAdd(qd, Vector512.Load(kt + 176), Vector512.FusedMultiplyAdd(qc, Vector512.Load(kt + 160), t2));
+            r3 = Vector512.FusedMultiplyAdd(qb, Vector512.Load(kt + 208), Vector512.FusedMultiplyAdd(qa, Vector512.Load(kt + 192), r3));
+            t3 = Vector512.FusedMultiplyAdd(qd, Vector512.Load(kt + 240), Vector512.FusedMultiplyAdd(qc, Vector512.Load(kt + 224), t3));
+        }
+        // Group r holds slots r, r + 4, r + 8, r + 12 in lane blocks of four; pairing 0 with 2 and 1 with 3 (blocks of
+        // two), then the results (single lanes) leaves slot i's sum in lane i.
+        return Level1(Level2(r0 + t0, r2 + t2), Level2(r1 + t1, r3 + t3));
     }
 
     /// <summary>
@@ -197,41 +280,23 @@ internal static unsafe class DecodeTiles
         }
     }
 
-    /// <summary>
-    /// The 16 dot products q·rows[i] as one vector (lane i = slot i): per slot a vector of D/16-way partial sums, then
-    /// four levels of pairwise blend + permute + add, each halving the lanes that hold one slot's partials.
-    /// </summary>
+    // A tree level with blocks of w lanes is Blend(a, b) + Partner(a, b): even blocks keep a's partial sums (a's block
+    // + its odd neighbour), odd blocks b's (b's block + its even neighbour). Permute indices ≥ 16 pick from b.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> TileScores(float* q, int d, float** rows)
-    {
-        // Pairing i with i + 8, then + 4, + 2, + 1 leaves slot i's sum in lane i; depth first keeps few vectors live.
-        var s04 = Level4(Level8(Dot(q, rows[0], d), Dot(q, rows[8], d)), Level8(Dot(q, rows[4], d), Dot(q, rows[12], d)));
-        var s26 = Level4(Level8(Dot(q, rows[2], d), Dot(q, rows[10], d)), Level8(Dot(q, rows[6], d), Dot(q, rows[14], d)));
-        var even = Level2(s04, s26);
-        var s15 = Level4(Level8(Dot(q, rows[1], d), Dot(q, rows[9], d)), Level8(Dot(q, rows[5], d), Dot(q, rows[13], d)));
-        var s37 = Level4(Level8(Dot(q, rows[3], d), Dot(q, rows[11], d)), Level8(Dot(q, rows[7], d), Dot(q, rows[15], d)));
-        return Level1(even, Level2(s15, s37));
-    }
+    private static Vector512<float> Blend8(Vector512<float> a, Vector512<float> b) =>
+        Vector512.ConditionalSelect(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle(), b, a);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Dot(float* q, float* k, int d)
-    {
-        var acc = Vector512.Load(q) * Vector512.Load(k);
-        for (int i = 16; i < d; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(q + i), Vector512.Load(k + i), acc);
-        return acc;
-    }
-
-    // One tree level with blocks of w lanes: even blocks keep a's partial sums (a's block + its odd neighbour), odd
-    // blocks b's (b's block + its even neighbour). The permute indices ≥ 16 pick from b.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Level8(Vector512<float> a, Vector512<float> b) =>
-        Vector512.ConditionalSelect(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle(), b, a)
-        + Avx512F.PermuteVar16x32x2(a, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), b);
+    private static Vector512<float> Partner8(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.PermuteVar16x32x2(a, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Level4(Vector512<float> a, Vector512<float> b) =>
-        Vector512.ConditionalSelect(Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(), b, a)
-        + Avx512F.PermuteVar16x32x2(a, Vector512.Create(4, 5, 6, 7, 16, 17, 18, 19, 12, 13, 14, 15, 24, 25, 26, 27), b);
+    private static Vector512<float> Blend4(Vector512<float> a, Vector512<float> b) =>
+        Vector512.ConditionalSelect(Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(), b, a);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Partner4(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.PermuteVar16x32x2(a, Vector512.Create(4, 5, 6, 7, 16, 17, 18, 19, 12, 13, 14, 15, 24, 25, 26, 27), b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Level2(Vector512<float> a, Vector512<float> b) =>
