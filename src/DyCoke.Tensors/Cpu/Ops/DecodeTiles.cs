@@ -312,7 +312,8 @@ internal static unsafe class DecodeTiles
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Exp2(Vector512<float> x)
     {
-        x = Avx512F.Max(x, Vector512.Create(MinExponent));
+        // vmaxps returns its second operand when either is NaN: a NaN score stays NaN (and poisons the sum) instead of vanishing.
+        x = Avx512F.Max(Vector512.Create(MinExponent), x);
         var n = Avx512F.RoundScale(x, 0); // nearest integer
         var f = x - n;
         // Near-minimax coefficients for 2^f on [−1/2, 1/2] (relative error 2.6e-9 before fp32 rounding).
