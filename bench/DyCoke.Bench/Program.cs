@@ -6,6 +6,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("usage: DyCoke.Bench <verb> [options]");
     Console.WriteLine("verbs:");
     Console.WriteLine("  gemm [--threads N] [--reps N] [--json PATH]   CPU Linear: managed kernel vs OpenBLAS vs PyTorch");
+    Console.WriteLine("  attention [--threads 1] [--seconds-ms 500] [--d 16|64|128]");
+    Console.WriteLine("                                                CPU decode attention: ns per (slot, kv head) at D 16/64/128");
     Console.WriteLine("  selftest                                      every op on CUDA vs the CPU backend (exit 3: no GPU)");
     Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");
@@ -26,6 +28,7 @@ try
     return args[0] switch
     {
         "gemm" => GemmBench.Run(rest),
+        "attention" => AttentionBench.Run(rest),
         "selftest" => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(Console.Out),
         "gpu" => GpuBench.Run(Console.Out),
         "kernels" => KernelsVerb.Run(rest, Console.Out),

@@ -2,6 +2,8 @@
 // (sequence, kv head) so each cached K/V row is read once for its whole GQA group; optionally DyCoke's mean-over-heads
 // attention probabilities (dycoke-algorithm.md §4), the score that decides which visual tokens stay in the cache.
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Numerics.Tensors;
 
 namespace DyCoke.Tensors.Cpu;
@@ -25,29 +27,29 @@ public sealed partial class CpuBackend
         int longest = 0;
         for (int i = 0; i < b; i++) longest = Math.Max(longest, indptr[i + 1] - indptr[i]);
 
-        // Per kv head, the sum of its group's probabilities: groups run in parallel, so they cannot add into one row.
-        float[]? groupSums = meanProbs is null ? null : ArrayPool<float>.Shared.Rent(hkv * nnz); // [Hkv, nnz]
+        // Each kv head's share of meanProbs (its group's probabilities over H): groups run in parallel, so they cannot
+        // add into one row. Kv head 0 writes meanProbs itself; the others write rows of extraSums.
+        float[]? extraSums = meanProbs is null || hkv == 1 ? null : ArrayPool<float>.Shared.Rent((hkv - 1) * nnz); // [Hkv − 1, nnz]
         try
         {
             var problem = new DecodeProblem(
                 (float*)q.Pointer, (float*)kCache.Pointer, (float*)vCache.Pointer, (int*)kvIndptr.Pointer, (int*)kvIndices.Pointer,
-                (float*)output.Pointer, h, hkv, d, nnz, scale);
-            ParallelFor(b * hkv, (long)longest * (h / hkv) * d * 4, (start, end) => RunDecodeItems(problem, groupSums, longest, start, end));
-            if (meanProbs is not null && groupSums is not null)
+                (float*)output.Pointer, meanProbs is null ? null : (float*)meanProbs.Pointer, h, hkv, d, nnz, scale);
+            ParallelFor(b * hkv, (long)longest * (h / hkv) * d * 4, (start, end) => RunDecodeItems(problem, extraSums, longest, start, end));
+            if (meanProbs is not null && extraSums is not null)
             {
                 Span<float> mean = meanProbs.Span<float>(); // [nnz]
-                groupSums.AsSpan(0, nnz).CopyTo(mean);
-                for (int g = 1; g < hkv; g++) TensorPrimitives.Add(mean, groupSums.AsSpan(g * nnz, nnz), mean);
-                TensorPrimitives.Divide(mean, (float)h, mean);
+                for (int g = 1; g < hkv; g++) TensorPrimitives.Add(mean, extraSums.AsSpan((g - 1) * nnz, nnz), mean);
             }
         }
         finally
         {
-            if (groupSums is not null) ArrayPool<float>.Shared.Return(groupSums);
+            if (extraSums is not null) ArrayPool<float>.Shared.Return(extraSums);
         }
     }
 
-    private readonly unsafe struct DecodeProblem(float* q, float* kCache, float* vCache, int* indptr, int* indices, float* output, int h, int hkv, int d, int nnz, float scale)
+    private readonly unsafe struct DecodeProblem(float* q, float* kCache, float* vCache, int* indptr, int* indices, float* output, float* meanProbs,
+        int h, int hkv, int d, int nnz, float scale)
     {
         public readonly float* Q = q; // [B, H, D]
         public readonly float* KCache = kCache; // [S, Hkv, D]
@@ -55,40 +57,59 @@ public sealed partial class CpuBackend
         public readonly int* Indptr = indptr; // [B + 1]
         public readonly int* Indices = indices; // [nnz]
         public readonly float* Output = output; // [B, H, D]
+        public readonly float* MeanProbs = meanProbs; // [nnz] or null
         public readonly int H = h, Hkv = hkv, D = d, Nnz = nnz;
         public readonly float Scale = scale;
         public int Group => H / Hkv;
+
+        /// <summary>Where kv head g's share of meanProbs goes: meanProbs itself for head 0, else a row of extraSums; null without meanProbs.</summary>
+        public float* SumsRow(int kvHead, float* extraSums) =>
+            MeanProbs == null ? null : kvHead == 0 ? MeanProbs : extraSums + (long)(kvHead - 1) * Nnz;
     }
 
     // Listed slots per P·V pass: their value rows (64 × D floats) stay in L1 while every head batch reads them.
     private const int DecodeSlotTile = 64;
 
+    // Per-thread scratch, pinned so kernels can hold raw pointers; grown on demand, never shrunk.
+    [ThreadStatic] private static float[]? t_decodeScratch;
+
     /// <summary>Work items [start, end) of B × Hkv, item = sequence·Hkv + kv head.</summary>
-    private static unsafe void RunDecodeItems(in DecodeProblem p, float[]? groupSums, int longest, int start, int end)
+    private static unsafe void RunDecodeItems(in DecodeProblem p, float[]? extraSums, int longest, int start, int end)
     {
         int g = p.Group, d = p.D;
-        // Scaled queries of the group [G, D], their scores then probabilities [G, longest], three dummy output rows
-        // [3, D] for head batches short of four, and four dot products.
-        float[] scratch = ArrayPool<float>.Shared.Rent(g * d + g * longest + 3 * d + 4);
-        fixed (float* s = scratch)
-        fixed (float* sums = groupSums)
+        int stride = RoundUp16(longest);
+        // Scaled queries [G, D], scores then probabilities [G, stride], three dummy output rows [3, D] for head batches
+        // short of four, the tile kernels' scratch, four dot products and three [G] rows (max, 1/sum, meanProbs weights).
+        int queries = RoundUp16(g * d), probs = g * stride, dummies = RoundUp16(3 * d), tiles = RoundUp16(DecodeTiles.ScratchFloats(g, d));
+        int small = RoundUp16(4 + 3 * g);
+        int need = queries + probs + dummies + tiles + small + 16; // + 16: room to align the start to 64 bytes
+        float[] scratch = t_decodeScratch is { } cached && cached.Length >= need ? cached : (t_decodeScratch = GC.AllocateUninitializedArray<float>(need, pinned: true));
+        float* s = (float*)(((nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(scratch)) + 63) & ~(nint)63);
+        var buffers = new DecodeScratch(s, s + queries, stride, s + queries + probs, s + queries + probs + dummies,
+            s + queries + probs + dummies + tiles, g);
+        fixed (float* sums = extraSums)
         {
-            var buffers = new DecodeScratch(s, s + g * d, s + g * d + g * longest, s + g * d + g * longest + 3 * d);
             for (int item = start; item < end; item++)
-                DecodeOneGroup(p, item / p.Hkv, item % p.Hkv, buffers, sums);
+                DecodeOneGroup(p, item / p.Hkv, item % p.Hkv, buffers, p.SumsRow(item % p.Hkv, sums));
         }
-        ArrayPool<float>.Shared.Return(scratch);
     }
 
-    private readonly unsafe struct DecodeScratch(float* queries, float* probs, float* dummyRows, float* dots)
+    private static int RoundUp16(int x) => (x + 15) & ~15;
+
+    private readonly unsafe struct DecodeScratch(float* queries, float* probs, int stride, float* dummyRows, float* tiles, float* small, int g)
     {
         public readonly float* Queries = queries; // [G, D]
-        public readonly float* Probs = probs; // [G, n] for the sequence at hand
+        public readonly float* Probs = probs; // [G, Stride] for the sequence at hand
+        public readonly int Stride = stride;
         public readonly float* DummyRows = dummyRows; // [3, D]
-        public readonly float* Dots = dots; // [4]
+        public readonly float* Tiles = tiles; // DecodeTiles.ScratchFloats(G, D)
+        public readonly float* Dots = small; // [4]
+        public readonly float* Maxima = small + 4; // [G]
+        public readonly float* Weights = small + 4 + g; // [G]: 1/Σ exp per head, for the outputs
+        public readonly float* MeanWeights = small + 4 + 2 * g; // [G]: the same over H, for meanProbs
     }
 
-    private static unsafe void DecodeOneGroup(in DecodeProblem p, int seq, int kvHead, in DecodeScratch x, float* groupSums)
+    private static unsafe void DecodeOneGroup(in DecodeProblem p, int seq, int kvHead, in DecodeScratch x, float* sums)
     {
         int g = p.Group, d = p.D;
         int first = p.Indptr[seq], n = p.Indptr[seq + 1] - first;
@@ -97,14 +118,39 @@ public sealed partial class CpuBackend
         if (n == 0) return;
 
         float* qRows = p.Q + ((long)seq * p.H + kvHead * g) * d; // [G, D]
-        TensorPrimitives.Multiply(new ReadOnlySpan<float>(qRows, g * d), p.Scale, new Span<float>(x.Queries, g * d));
         nint rowStride = (nint)p.Hkv * d;
         float* kBase = p.KCache + kvHead * d, vBase = p.VCache + kvHead * d; // slot s's row at base + s·rowStride
         int* slots = p.Indices + first; // [n]
-        float* probs = x.Probs; // [G, n]
+        float* probs = x.Probs; // [G, Stride]
+        if (sums != null) sums += first; // [n]
 
+        if (DecodeTiles.CanRun(d))
+        {
+            // Base-2 logits: exp(x·scale) = 2^(x·scale·log2 e), folded into the queries once.
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(qRows, g * d), p.Scale * 1.44269504f, new Span<float>(x.Queries, g * d));
+            DecodeTiles.Scores(x.Queries, g, d, kBase, rowStride, slots, n, probs, x.Stride, x.Tiles, x.Maxima);
+            int padded = RoundUp16(n);
+            for (int i = 0; i < g; i++)
+            {
+                // Unnormalized probabilities; P·V scales the outputs by 1/Σ once at the end.
+                float total = DecodeTiles.Exp2Row(probs + i * x.Stride, padded, x.Maxima[i], flush: sums == null);
+                x.Weights[i] = 1f / total;
+                x.MeanWeights[i] = x.Weights[i] / p.H;
+            }
+            // DyCoke's scores take every probability; then those below 2^-100 leave the P·V pass (see FlushTiny).
+            if (sums != null) DecodeTiles.WeightedSumThenFlush(probs, g, x.Stride, n, x.MeanWeights, sums);
+            AccumulateValues(outRows, probs, x.Stride, g, d, slots, n, vBase, rowStride, x.DummyRows, tiles: true);
+            for (int i = 0; i < g; i++)
+            {
+                var row = new Span<float>(outRows + i * d, d);
+                TensorPrimitives.Multiply(row, x.Weights[i], row);
+            }
+            return;
+        }
+
+        TensorPrimitives.Multiply(new ReadOnlySpan<float>(qRows, g * d), p.Scale, new Span<float>(x.Queries, g * d));
         if (AttentionSimd.CanScoreSlots(d))
-            AttentionSimd.SlotScores(x.Queries, g, d, kBase, rowStride, slots, n, probs);
+            AttentionSimd.SlotScores(x.Queries, g, d, kBase, rowStride, slots, n, probs, x.Stride);
         else
         {
             for (int j = 0; j < n; j++)
@@ -114,22 +160,29 @@ public sealed partial class CpuBackend
                 {
                     int m = Math.Min(4, g - h0);
                     AttentionSimd.Dot4(k, QueryRow(x, h0, 0, m, d), QueryRow(x, h0, 1, m, d), QueryRow(x, h0, 2, m, d), QueryRow(x, h0, 3, m, d), d, x.Dots);
-                    for (int i = 0; i < m; i++) probs[(h0 + i) * n + j] = x.Dots[i];
+                    for (int i = 0; i < m; i++) probs[(h0 + i) * x.Stride + j] = x.Dots[i];
                 }
             }
         }
-        for (int i = 0; i < g; i++) AttentionSimd.SoftmaxInPlace(new Span<float>(probs + i * n, n));
-        if (groupSums is not null)
+        for (int i = 0; i < g; i++) AttentionSimd.SoftmaxInPlace(new Span<float>(probs + i * x.Stride, n));
+        if (sums != null)
         {
-            var sums = new Span<float>(groupSums + (long)kvHead * p.Nnz + first, n); // [n]
-            sums.Clear();
-            for (int i = 0; i < g; i++) TensorPrimitives.Add(sums, new ReadOnlySpan<float>(probs + i * n, n), sums);
+            var mean = new Span<float>(sums, n); // [n]
+            mean.Clear();
+            for (int i = 0; i < g; i++) TensorPrimitives.Add(mean, new ReadOnlySpan<float>(probs + i * x.Stride, n), mean);
+            TensorPrimitives.Multiply(mean, 1f / p.H, mean);
         }
         // DyCoke's scores above keep every probability; the P·V pass drops those below 2^-100, whose subnormal values
         // would make each FMA a microcode assist (a 3× slower step measured on a peaked 1-frame prompt) for a change
         // far below fp32 resolution.
-        AttentionSimd.FlushTiny(new Span<float>(probs, g * n));
+        for (int i = 0; i < g; i++) AttentionSimd.FlushTiny(new Span<float>(probs + i * x.Stride, n));
+        AccumulateValues(outRows, probs, x.Stride, g, d, slots, n, vBase, rowStride, x.DummyRows, tiles: false);
+    }
 
+    /// <summary>outRows[h] += Σ_j probs[h·stride + j]·value row of slots[j], head batches of four (then two) per value row.</summary>
+    private static unsafe void AccumulateValues(float* outRows, float* probs, int stride, int g, int d, int* slots, int n,
+        float* vBase, nint rowStride, float* dummyRows, bool tiles)
+    {
         for (int j0 = 0; j0 < n; j0 += DecodeSlotTile)
         {
             int count = Math.Min(DecodeSlotTile, n - j0);
@@ -138,21 +191,23 @@ public sealed partial class CpuBackend
             {
                 int m = Math.Min(4, g - h0);
                 // A batch of three repeats the first head's probabilities into a dummy row.
-                float* p0 = probs + h0 * n + j0;
-                float* p1 = p0 + n, p2 = p0 + 2 * n, p3 = m > 3 ? p0 + 3 * n : p0;
+                float* p0 = probs + h0 * stride + j0;
+                float* p1 = p0 + stride, p2 = p0 + 2 * stride, p3 = m > 3 ? p0 + 3 * stride : p0;
                 float* o0 = outRows + h0 * d;
-                float* o3 = m > 3 ? o0 + 3 * d : x.DummyRows;
-                AttentionSimd.AccumulateSlots4(o0, o0 + d, o0 + 2 * d, o3, p0, p1, p2, p3, slots + j0, count, vBase, rowStride, d);
+                float* o3 = m > 3 ? o0 + 3 * d : dummyRows;
+                if (tiles) DecodeTiles.AccumulateHeads4(o0, o0 + d, o0 + 2 * d, o3, p0, p1, p2, p3, slots + j0, count, vBase, rowStride, d);
+                else AttentionSimd.AccumulateSlots4(o0, o0 + d, o0 + 2 * d, o3, p0, p1, p2, p3, slots + j0, count, vBase, rowStride, d);
             }
             if (h0 < g)
             {
                 // One or two heads left: the two-head kernel, with a dummy row when only one is.
-                float* p0 = probs + h0 * n + j0, o0 = outRows + h0 * d;
+                float* p0 = probs + h0 * stride + j0, o0 = outRows + h0 * d;
                 bool two = g - h0 == 2;
-                AttentionSimd.AccumulateSlots2(o0, two ? o0 + d : x.DummyRows, p0, two ? p0 + n : p0, slots + j0, count, vBase, rowStride, d);
+                float* o1 = two ? o0 + d : dummyRows, p1 = two ? p0 + stride : p0;
+                if (tiles) DecodeTiles.AccumulateHeads2(o0, o1, p0, p1, slots + j0, count, vBase, rowStride, d);
+                else AttentionSimd.AccumulateSlots2(o0, o1, p0, p1, slots + j0, count, vBase, rowStride, d);
             }
         }
-
     }
 
     /// <summary>Row h0 + i of the scaled queries, or row h0 when the batch has only m &lt;= i heads.</summary>
@@ -190,6 +245,8 @@ public sealed partial class CpuBackend
             TensorCheck.ShapeIs(meanProbs, new Shape(nnz), nameof(meanProbs));
         }
         ReadOnlySpan<int> slots = kvIndices.Span<int>(); // [nnz]
+        // One vectorized unsigned max (negative slots read as huge); the scalar search runs only to name a bad entry.
+        if (slots.IsEmpty || TensorPrimitives.Max(MemoryMarshal.Cast<int, uint>(slots)) < (ulong)s) return;
         for (int j = 0; j < slots.Length; j++)
         {
             if ((uint)slots[j] >= (ulong)s)

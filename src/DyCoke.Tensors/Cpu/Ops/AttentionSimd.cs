@@ -278,11 +278,11 @@ internal static unsafe class AttentionSimd
     public static bool CanScoreSlots(int d) => Avx.IsSupported && Fma.IsSupported && d % 8 == 0;
 
     /// <summary>
-    /// scores[h·n + j] = q[h]·kBase[slots[j]·rowStride ..] for h &lt; G, j &lt; n; q [G, D] (already scaled). Four slots
+    /// scores[h·stride + j] = q[h]·kBase[slots[j]·rowStride ..] for h &lt; G, j &lt; n; q [G, D] (already scaled). Four slots
     /// per pass share one horizontal reduction (three hadds), which at small D costs more than the FMAs themselves.
     /// Requires <see cref="CanScoreSlots"/>.
     /// </summary>
-    public static void SlotScores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores)
+    public static void SlotScores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores, int stride)
     {
         Debug.Assert(CanScoreSlots(d));
         bool wide = Vector512.IsHardwareAccelerated && d % 16 == 0;
@@ -320,7 +320,7 @@ internal static unsafe class AttentionSimd
                     a3 = Fma.MultiplyAdd(qv, Avx.LoadVector256(k3 + i), a3);
                 }
                 var pairs = Avx.HorizontalAdd(Avx.HorizontalAdd(a0, a1), Avx.HorizontalAdd(a2, a3)); // [Σa0 Σa1 Σa2 Σa3] per 128-bit half
-                Sse.Store(scores + h * n + j, Sse.Add(pairs.GetLower(), pairs.GetUpper()));
+                Sse.Store(scores + h * stride + j, Sse.Add(pairs.GetLower(), pairs.GetUpper()));
             }
         }
         for (; j < n; j++)
@@ -331,7 +331,7 @@ internal static unsafe class AttentionSimd
                 float* qh = q + h * d;
                 Vector256<float> a = Vector256<float>.Zero;
                 for (int i = 0; i < d; i += 8) a = Fma.MultiplyAdd(Avx.LoadVector256(qh + i), Avx.LoadVector256(k + i), a);
-                scores[h * n + j] = Vector256.Sum(a);
+                scores[h * stride + j] = Vector256.Sum(a);
             }
         }
     }
