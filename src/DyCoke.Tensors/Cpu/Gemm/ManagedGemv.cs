@@ -27,7 +27,11 @@ internal static unsafe class ManagedGemv
         bool blocked = SmallMKernel.IsSupported;
         int kPad = (k + 15) & ~15;
         float* xg = null; // [M, kPad] as interleaved chunks (LaneInterleave)
-        if (blocked)
+        if (blocked && m == 1 && k == kPad)
+        {
+            xg = x; // one row is its own interleaved layout when no zero padding is needed
+        }
+        else if (blocked)
         {
             xg = GemmScratch.PackedX((long)m * kPad);
             InterleaveX(x, m, k, kPad, xg);

@@ -170,18 +170,39 @@ internal static unsafe class SmallMKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step(int p, bool reduce, ref Vector512<float> a, ref Vector512<float> b)
     {
-        Vector512<float> lo = Avx512F.PermuteVar16x32x2(a, LowIndex(p), b);
-        Vector512<float> hi = Avx512F.PermuteVar16x32x2(a, HighIndex(p), b);
         if (reduce)
         {
-            a = lo + hi;
+            // A blend takes the place of one permute: permutes run on a single port, blends on two.
+            Vector512<float> kept = Vector512.ConditionalSelect(BitMask(p), b, a);
+            a = kept + Avx512F.PermuteVar16x32x2(a, SwapIndex(p), b);
         }
         else
         {
+            Vector512<float> lo = Avx512F.PermuteVar16x32x2(a, LowIndex(p), b);
+            b = Avx512F.PermuteVar16x32x2(a, HighIndex(p), b);
             a = lo;
-            b = hi;
         }
     }
+
+    // All ones in the lanes whose bit p is set.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> BitMask(int p) => p switch
+    {
+        0 => Vector512.Create(0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1).AsSingle(),
+        1 => Vector512.Create(0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, -1, -1).AsSingle(),
+        2 => Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(),
+        _ => Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle(),
+    };
+
+    // Lane l takes lane l ^ 2^p of a where bit p of l is clear, of b where it is set.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<int> SwapIndex(int p) => p switch
+    {
+        0 => Vector512.Create(1, 16, 3, 18, 5, 20, 7, 22, 9, 24, 11, 26, 13, 28, 15, 30),
+        1 => Vector512.Create(2, 3, 16, 17, 6, 7, 20, 21, 10, 11, 24, 25, 14, 15, 28, 29),
+        2 => Vector512.Create(4, 5, 6, 7, 16, 17, 18, 19, 12, 13, 14, 15, 24, 25, 26, 27),
+        _ => Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23),
+    };
 
     // Lanes with bit p clear keep a's lane, the others take b's lane with bit p flipped (indices ≥ 16 select b).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
