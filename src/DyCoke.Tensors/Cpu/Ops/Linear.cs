@@ -72,9 +72,9 @@ public sealed partial class CpuBackend
         // F16/BF16 weights never go to OpenBLAS (it has no half-precision GEMM in Debian's build): widening W into
         // an F32 copy costs a full extra pass over 2·N·K bytes plus N·K·4 bytes of scratch per call, and measured
         // slower than the managed kernel, which widens while packing (docs/benchmarks.md, "CPU GEMM").
-        // Under Auto, decode-sized batches (M ≤ 16) stay on the managed small-M kernel although OpenBLAS is loaded: with AVX-512
-        // it measured 1.1–2.7× faster than Debian's OpenBLAS 0.3.21 on every decode shape of the demo model and of
-        // 0.5B (docs/benchmarks.md, "Decode shapes"), which sgemv/sgemm spend packing or reducing per call.
+        // Under Auto, decode-sized batches (M ≤ 16) stay on the managed small-M kernel although OpenBLAS is loaded:
+        // with AVX-512 it measured faster than Debian's OpenBLAS 0.3.21 on every decode shape of the demo model and of
+        // 0.5B (docs/benchmarks.md, "Decode shapes"): sgemv reduces each output on its own and sgemm packs W per call.
         // An explicit CpuGemmKind.OpenBlas still gets OpenBLAS for every shape.
         bool managedSmallM = Options.Gemm == CpuGemmKind.Auto && SmallMKernel.IsSupported && m <= SmallMKernel.MaxRows;
         if (_useOpenBlas && weight.DType == DType.F32 && !managedSmallM)
