@@ -28,7 +28,12 @@ internal static unsafe class GemmBench
 
     public static int Run(string[] args)
     {
-        var options = new BenchArgs(args, "threads", "reps", "json");
+        var options = new BenchArgs(args, "threads", "reps", "json", "shapes");
+        string shapes = options.String("shapes") ?? "default";
+        if (shapes == "decode")
+            return GemmDecodeBench.Run(options.Int("threads", 1), options.Int("reps", 9));
+        if (shapes != "default")
+            throw new ArgumentException($"--shapes expects 'default' or 'decode', got '{shapes}'");
         int threads = options.Int("threads", 2);
         int reps = options.Int("reps", 9);
         string? jsonPath = options.String("json");

@@ -8,6 +8,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("  gemm [--threads N] [--reps N] [--json PATH]   CPU Linear: managed kernel vs OpenBLAS vs PyTorch");
     Console.WriteLine("  attention [--threads 1] [--seconds-ms 500] [--d 16|64|128]");
     Console.WriteLine("                                                CPU decode attention: ns per (slot, kv head) at D 16/64/128");
+    Console.WriteLine("  gemm --shapes decode [--threads 1] [--reps N] decode-step shapes (M = 1, 16) of the demo model and 0.5B");
     Console.WriteLine("  selftest                                      every op on CUDA vs the CPU backend (exit 3: no GPU)");
     Console.WriteLine("  gpu                                           GPU micro-benchmarks against measured ceilings");
     Console.WriteLine("  kernels [--arch sm_90]                        compile every embedded CUDA kernel with NVRTC (no GPU needed)");

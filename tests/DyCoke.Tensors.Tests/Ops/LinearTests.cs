@@ -45,6 +45,56 @@ public class LinearTests
         }
     }
 
+    // The small-M (decode) path: every row count up to one past its limit, K below, at and across the 16-element
+    // step (the 16-row chunk transposes x in 16×16 blocks plus a tail), N ragged against the 16-row W block.
+    public static TheoryData<int, DType> SmallRowCases()
+    {
+        var data = new TheoryData<int, DType>();
+        for (int m = 1; m <= 17; m++)
+            foreach (DType dtype in new[] { DType.F32, DType.F16, DType.BF16 })
+                data.Add(m, dtype);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SmallRowCases))]
+    public void Linear_SmallRowCounts_MatchesDoubleReference(int m, DType dtype)
+    {
+        using var backend = CreateBackend(CpuGemmKind.Managed, threads: 1);
+        int s = 0;
+        foreach (int k in new[] { 1, 7, 16, 24, 64, 65, 200 })
+            foreach (int n in new[] { 1, 3, 5, 16, 31, 33, 641 })
+            {
+                int seed = (m * 131 + k) * 131 + n;
+                using var x = TestTensors.Random(seed, new Shape(m, k));                         // [M, K]
+                using var w = TestTensors.Random(seed + 1, new Shape(n, k), dtype);              // [N, K]
+                using var b = s++ % 2 == 0 ? TestTensors.Random(seed + 2, new Shape(n), dtype) : null; // [N]
+                using var y = Tensor.Cpu(DType.F32, new Shape(m, n));                            // [M, N]
+                y.Span<float>().Fill(float.NaN);
+                backend.Linear(x, w, b, y);
+                AssertMatchesReference(x, w, b, y, $"M={m} K={k} N={n} {dtype} bias={b != null}:");
+            }
+    }
+
+    [Theory]
+    [InlineData(16, DType.F32)]
+    [InlineData(11, DType.F32)]
+    [InlineData(16, DType.BF16)]
+    [InlineData(3, DType.F16)]
+    public void Linear_SmallRowsSplitAcrossThreads_MatchesDoubleReference(int m, DType dtype)
+    {
+        // N·K ≥ 262144 so the small-M path splits N over threads; N = 1409 leaves a ragged last block in the last chunk.
+        using var backend = CreateBackend(CpuGemmKind.Managed, threads: 2);
+        const int k = 200, n = 1409;
+        using var x = TestTensors.Random(m, new Shape(m, k));                  // [M, K]
+        using var w = TestTensors.Random(m + 1, new Shape(n, k), dtype);       // [N, K]
+        using var b = TestTensors.Random(m + 2, new Shape(n));                 // [N]
+        using var y = Tensor.Cpu(DType.F32, new Shape(m, n));                  // [M, N]
+        y.Span<float>().Fill(float.NaN);
+        backend.Linear(x, w, b, y);
+        AssertMatchesReference(x, w, b, y, $"M={m} K={k} N={n} {dtype} threads=2:");
+    }
+
     [Theory]
     [InlineData(DType.F32, CpuGemmKind.Managed)]
     [InlineData(DType.F16, CpuGemmKind.Managed)]
@@ -55,7 +105,7 @@ public class LinearTests
         // Integers in [-4, 4] are exact in F16 and BF16, and every partial sum (|s| ≤ 16·K < 2^24) is exact in F32,
         // so any summation order must give the exact result: a lost term or a rounded operand shows up as a mismatch.
         using var backend = CreateBackend(kind, threads: 2);
-        foreach (int m in new[] { 1, 4, 5, 64 })
+        foreach (int m in new[] { 1, 4, 5, 13, 16, 64 })
         {
             const int k = 777, n = 301;
             using var x = IntegerTensor(m * 7 + 1, new Shape(m, k), DType.F32); // [M, K]

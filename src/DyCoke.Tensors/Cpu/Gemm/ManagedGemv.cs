@@ -1,5 +1,5 @@
-// The small-M path (decode: M = 1, or a few rows): y[m, n] = x[m, :]·W[n, :] (+ bias[n]) with W streamed once in its
-// stored dtype, no packing, so the loop is bound by memory bandwidth rather than by FLOPs.
+// The small-M path (decode: M = 1 to 16 rows): y[m, n] = x[m, :]·W[n, :] (+ bias[n]) with W streamed once in its
+// stored dtype, never packed, so large W are bound by memory bandwidth and cache-resident W by FMA throughput.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -7,15 +7,16 @@ using System.Runtime.Intrinsics.X86;
 namespace DyCoke.Tensors.Cpu.Gemm;
 
 /// <summary>
-/// Eight W rows at a time, each dotted with every x row while those rows are hot in L1 (8·K elements, a few KiB),
-/// so W comes from memory once whatever M is. Eight concurrent row streams per core, not four: one core's
-/// outstanding-miss capacity is what bounds a read stream from DRAM, and four streams left it half used
+/// With AVX-512, blocks of 16 W rows go through <see cref="SmallMKernel"/>: x is interleaved once per call, and each
+/// block is multiplied by every x chunk while its rows are hot in L1/L2, so W comes from memory once whatever M is.
+/// Without AVX-512 (M ≤ 4 only), eight W rows at a time are dotted with each x row: eight concurrent row streams per
+/// core, not four, because one core's outstanding-miss capacity bounds a DRAM read stream and four left it half used
 /// (measured on the 0.5B MLP shape: 9.4 → 18.2 GB/s with two threads). Threads split N into contiguous row ranges.
 /// </summary>
 internal static unsafe class ManagedGemv
 {
     /// <summary>Up to this many x rows the GEMV beats packing W for the blocked GEMM.</summary>
-    public const int MaxRows = 4;
+    public static int MaxRows => SmallMKernel.IsSupported ? SmallMKernel.MaxRows : 4;
 
     private const int RowsPerStep = 8;
 
@@ -23,22 +24,116 @@ internal static unsafe class ManagedGemv
     public static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int threads)
         where TW : unmanaged, IWeightElement
     {
-        nint xx = (nint)x, ww = (nint)w, bb = (nint)bias, yy = (nint)y;
-        // Chunks of whole 4-row steps; 16 per thread so a thread slowed by another process does not stall the call.
-        int steps = (n + RowsPerStep - 1) / RowsPerStep;
+        bool blocked = SmallMKernel.IsSupported;
+        int kPad = (k + 15) & ~15;
+        float* xg = null; // [M, kPad] as interleaved chunks (LaneInterleave)
+        if (blocked && m == 1 && k == kPad)
+        {
+            xg = x; // one row is its own interleaved layout when no zero padding is needed
+        }
+        else if (blocked)
+        {
+            xg = GemmScratch.PackedX((long)m * kPad);
+            InterleaveX(x, m, k, kPad, xg);
+        }
+        nint xx = (nint)x, ww = (nint)w, bb = (nint)bias, yy = (nint)y, gg = (nint)xg;
+        // Chunks of whole steps (16-row blocks, or 8-row steps without AVX-512); 16 per thread so a thread slowed by
+        // another process does not stall the call.
+        int stepRows = blocked ? SmallMKernel.Cols : RowsPerStep;
+        int steps = (n + stepRows - 1) / stepRows;
         int workers = (long)n * k < 262_144 ? 1 : threads;
         if (workers == 1)
         {
-            Rows<TW>(x, w, bias, y, m, n, k, 0, n);
+            if (blocked) Blocks<TW>(xg, w, bias, y, m, n, k, kPad, 0, n);
+            else Rows<TW>(x, w, bias, y, m, n, k, 0, n);
             return;
         }
         int chunks = Math.Min(steps, workers * 16);
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, c =>
         {
-            int n0 = (int)((long)steps * c / chunks) * RowsPerStep;
-            int n1 = Math.Min(n, (int)((long)steps * (c + 1) / chunks) * RowsPerStep);
-            Rows<TW>((float*)xx, (void*)ww, (float*)bb, (float*)yy, m, n, k, n0, n1);
+            int n0 = (int)((long)steps * c / chunks) * stepRows;
+            int n1 = Math.Min(n, (int)((long)steps * (c + 1) / chunks) * stepRows);
+            if (blocked) Blocks<TW>((float*)gg, (void*)ww, (float*)bb, (float*)yy, m, n, k, kPad, n0, n1);
+            else Rows<TW>((float*)xx, (void*)ww, (float*)bb, (float*)yy, m, n, k, n0, n1);
         });
+    }
+
+    // Chunks of 16, 8, 4, 2, 1 rows, one per set bit of M, so no lane computes a padding row.
+    private static void InterleaveX(float* x, int m, int k, int kPad, float* xg)
+    {
+        int row = 0;
+        for (int c = SmallMKernel.MaxRows; c >= 1; c >>= 1)
+        {
+            if ((m & c) == 0) continue;
+            LaneInterleave.Chunk(x, k, kPad, row, c, xg + (nint)row * kPad);
+            row += c;
+        }
+    }
+
+    /// <summary>Output columns [n0, n1) (n0 a multiple of 16) of every row through <see cref="SmallMKernel"/>.</summary>
+    private static void Blocks<TW>(float* xg, void* w, float* bias, float* y, int m, int n, int k, int kPad, int n0, int n1)
+        where TW : unmanaged, IWeightElement
+    {
+        // F32 rows whose length is a multiple of 16 are read in place; other blocks (F16/BF16, a ragged K or a ragged
+        // last block) are first widened into a zero-padded [16, kPad] F32 block of this thread's scratch, which stays
+        // in L1/L2 while every x chunk reads it.
+        bool inPlace = typeof(TW) == typeof(F32Weights) && k == kPad;
+        float* staged = inPlace && (n1 - n0) % SmallMKernel.Cols == 0 ? null : GemmScratch.PackedW((long)SmallMKernel.Cols * kPad);
+        nint rowBytes = (nint)k * TW.ElementSize;
+        for (int nb = n0; nb < n1; nb += SmallMKernel.Cols)
+        {
+            int cols = Math.Min(SmallMKernel.Cols, n1 - nb);
+            byte* block;  // [16, K or kPad] F32
+            nint stride;  // bytes between its rows
+            if (inPlace && cols == SmallMKernel.Cols)
+            {
+                block = (byte*)w + nb * rowBytes;
+                stride = rowBytes;
+            }
+            else
+            {
+                Stage<TW>((byte*)w + nb * rowBytes, rowBytes, cols, k, kPad, staged);
+                block = (byte*)staged;
+                stride = (nint)kPad * sizeof(float);
+            }
+            float* b = bias == null ? null : bias + nb;
+            int row = 0;
+            for (int c = SmallMKernel.MaxRows; c >= 1; c >>= 1)
+            {
+                if ((m & c) == 0) continue;
+                float* xc = xg + (nint)row * kPad; // [kPad / G, 16]
+                float* yc = y + (nint)row * n + nb; // [C, cols] with row stride N
+                int stepsOfC = kPad * c / 16;
+                switch (c)
+                {
+                    case 16: SmallMKernel.Block<LaneGroup1>(xc, stepsOfC, block, stride, b, yc, n, cols); break;
+                    case 8: SmallMKernel.Block<LaneGroup2>(xc, stepsOfC, block, stride, b, yc, n, cols); break;
+                    case 4: SmallMKernel.Block<LaneGroup4>(xc, stepsOfC, block, stride, b, yc, n, cols); break;
+                    case 2: SmallMKernel.Block<LaneGroup8>(xc, stepsOfC, block, stride, b, yc, n, cols); break;
+                    default: SmallMKernel.Block<LaneGroup16>(xc, stepsOfC, block, stride, b, yc, n, cols); break;
+                }
+                row += c;
+            }
+        }
+    }
+
+    /// <summary>dst[j, :] = W row j widened to F32 and zero-padded to kPad, for j &lt; cols; rows past cols are zero.</summary>
+    private static void Stage<TW>(byte* w, nint rowBytes, int cols, int k, int kPad, float* dst)
+        where TW : unmanaged, IWeightElement
+    {
+        for (int j = 0; j < SmallMKernel.Cols; j++)
+        {
+            var row = new Span<float>(dst + (nint)j * kPad, kPad);
+            if (j < cols)
+            {
+                GemmPacking.Widen<TW>(w + j * rowBytes, dst + (nint)j * kPad, k);
+                row[k..].Clear();
+            }
+            else
+            {
+                row.Clear();
+            }
+        }
     }
 
     private static void Rows<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int n0, int n1)
