@@ -19,14 +19,15 @@ internal static unsafe class ManagedGemm
     public const int MaxKc = 1536;
 
     /// <summary>y[m, n] = Σ_k x[m, k]·W[n, k] (+ bias[n]); x [M, K] and y [M, N] F32, bias F32 [N] or null.</summary>
-    public static void Run<TKernel, TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int threads)
+    public static void Run<TKernel, TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, CpuWorkerPool pool)
         where TKernel : unmanaged, IGemmMicroKernel
         where TW : unmanaged, IWeightElement
     {
         int mr = TKernel.Mr, nr = TKernel.Nr;
         int mPanels = (m + mr - 1) / mr;
         float* packedX = GemmScratch.PackedX((long)mPanels * mr * k); // [mPanels, K, Mr]
-        PackAllX(x, m, k, mr, mPanels, packedX, threads);
+        int threads = pool.Threads;
+        PackAllX(x, m, k, mr, mPanels, packedX, pool);
 
         // Even k-blocks: 4864 → 4 × 1216 rather than 3 × 1536 + 256, so no block is short.
         int kBlocks = (k + MaxKc - 1) / MaxKc;
@@ -45,11 +46,12 @@ internal static unsafe class ManagedGemm
             job.Work<TKernel, TW>();
             return;
         }
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ => job.Work<TKernel, TW>());
+        pool.Run(workers, _ => job.Work<TKernel, TW>());
     }
 
-    private static void PackAllX(float* x, int m, int k, int mr, int mPanels, float* packedX, int threads)
+    private static void PackAllX(float* x, int m, int k, int mr, int mPanels, float* packedX, CpuWorkerPool pool)
     {
+        int threads = pool.Threads;
         nint px = (nint)packedX, xx = (nint)x;
         void PackRange(int start, int end)
         {
@@ -61,8 +63,7 @@ internal static unsafe class ManagedGemm
             PackRange(0, mPanels);
             return;
         }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            t => PackRange(mPanels * t / threads, mPanels * (t + 1) / threads));
+        pool.Run(threads, t => PackRange(mPanels * t / threads, mPanels * (t + 1) / threads));
     }
 
     /// <summary>Shared state of one call; workers pull column-panel groups from <see cref="_next"/>.</summary>

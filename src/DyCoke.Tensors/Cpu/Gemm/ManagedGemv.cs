@@ -21,7 +21,7 @@ internal static unsafe class ManagedGemv
     private const int RowsPerStep = 8;
 
     /// <summary>y[m, n] = Σ_k x[m, k]·W[n, k] (+ bias[n]); x [M, K], y [M, N] F32; bias F32 [N] or null.</summary>
-    public static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int threads)
+    public static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, CpuWorkerPool pool)
         where TW : unmanaged, IWeightElement
     {
         bool blocked = SmallMKernel.IsSupported;
@@ -41,7 +41,7 @@ internal static unsafe class ManagedGemv
         // another process does not stall the call.
         int stepRows = blocked ? SmallMKernel.Cols : RowsPerStep;
         int steps = (n + stepRows - 1) / stepRows;
-        int workers = (long)n * k < 262_144 ? 1 : threads;
+        int workers = (long)n * k < 262_144 ? 1 : pool.Threads;
         if (workers == 1)
         {
             if (blocked) Blocks<TW>(xg, w, bias, y, m, n, k, kPad, 0, n);
@@ -49,7 +49,7 @@ internal static unsafe class ManagedGemv
             return;
         }
         int chunks = Math.Min(steps, workers * 16);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = workers }, c =>
+        pool.Run(chunks, c =>
         {
             int n0 = (int)((long)steps * c / chunks) * stepRows;
             int n1 = Math.Min(n, (int)((long)steps * (c + 1) / chunks) * stepRows);

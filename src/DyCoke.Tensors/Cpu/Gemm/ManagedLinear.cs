@@ -17,30 +17,30 @@ internal static unsafe class ManagedLinear
     /// y[M, N] = x[M, K] · Wᵀ (+ bias). x, y F32; W [N, K] of <paramref name="weightType"/> (F32, F16 or BF16);
     /// bias F32 [N] or null. M, N, K ≥ 1.
     /// </summary>
-    public static void Run(float* x, void* w, DType weightType, float* bias, float* y, int m, int n, int k, int threads)
+    public static void Run(float* x, void* w, DType weightType, float* bias, float* y, int m, int n, int k, CpuWorkerPool pool)
     {
         switch (weightType)
         {
-            case DType.F32: Run<F32Weights>(x, w, bias, y, m, n, k, threads); break;
-            case DType.F16: Run<F16Weights>(x, w, bias, y, m, n, k, threads); break;
-            case DType.BF16: Run<BF16Weights>(x, w, bias, y, m, n, k, threads); break;
+            case DType.F32: Run<F32Weights>(x, w, bias, y, m, n, k, pool); break;
+            case DType.F16: Run<F16Weights>(x, w, bias, y, m, n, k, pool); break;
+            case DType.BF16: Run<BF16Weights>(x, w, bias, y, m, n, k, pool); break;
             default: throw new ArgumentOutOfRangeException(nameof(weightType), weightType, "weights must be F32, F16 or BF16");
         }
     }
 
-    private static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, int threads)
+    private static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, CpuWorkerPool pool)
         where TW : unmanaged, IWeightElement
     {
         if (m <= ManagedGemv.MaxRows)
-            ManagedGemv.Run<TW>(x, w, bias, y, m, n, k, threads);
+            ManagedGemv.Run<TW>(x, w, bias, y, m, n, k, pool);
         else if (Avx512MicroKernel.IsSupported)
-            ManagedGemm.Run<Avx512MicroKernel, TW>(x, w, bias, y, m, n, k, threads);
+            ManagedGemm.Run<Avx512MicroKernel, TW>(x, w, bias, y, m, n, k, pool);
         else if (Avx2MicroKernel.IsSupported)
-            ManagedGemm.Run<Avx2MicroKernel, TW>(x, w, bias, y, m, n, k, threads);
+            ManagedGemm.Run<Avx2MicroKernel, TW>(x, w, bias, y, m, n, k, pool);
         else if (Vector128MicroKernel.IsSupported)
-            ManagedGemm.Run<Vector128MicroKernel, TW>(x, w, bias, y, m, n, k, threads);
+            ManagedGemm.Run<Vector128MicroKernel, TW>(x, w, bias, y, m, n, k, pool);
         else
-            ManagedGemm.Run<ScalarMicroKernel, TW>(x, w, bias, y, m, n, k, threads);
+            ManagedGemm.Run<ScalarMicroKernel, TW>(x, w, bias, y, m, n, k, pool);
     }
 
     /// <summary>dst[i] = src[i] widened to F32 (src F32, F16 or BF16).</summary>

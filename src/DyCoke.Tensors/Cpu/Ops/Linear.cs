@@ -83,7 +83,7 @@ public sealed partial class CpuBackend
             if (biasF32 != null) AddBiasRows(yp, biasF32, m, n);
             return;
         }
-        ManagedLinear.Run(xp, (void*)weight.Pointer, weight.DType, biasF32, yp, m, n, k, Options.Threads);
+        ManagedLinear.Run(xp, (void*)weight.Pointer, weight.DType, biasF32, yp, m, n, k, _workers);
     }
 
     private unsafe void AddBiasRows(float* y, float* bias, int m, int n)
