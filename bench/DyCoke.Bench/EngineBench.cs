@@ -25,6 +25,10 @@ public static class EngineBench
         /// </summary>
         public double SameRunOverheadFraction { get; init; } = double.NaN;
 
+        /// <summary>Median over repetitions of this level's decode tokens/s over the first level's in the same
+        /// repetition: the scaling figure least moved by drifting machine load.</summary>
+        public double PairedScaling { get; init; } = double.NaN;
+
         /// <summary>Decode tokens per second of step-thread CPU time: with --threads 1 every op runs on the step thread,
         /// so this is the step's cost without the time other processes took from it on a shared machine.</summary>
         public double DecodeTokensPerCpuSecond => Concurrency / (StepCpuMs / 1e3);
@@ -67,26 +71,32 @@ public static class EngineBench
                 $"vocabulary {model.Config.Text.VocabSize}, {frames} frames, {maxTokens} tokens, temperature {temperature}, DyCoke {(dycoke ? "on" : "off")}");
             var sampling = new SamplingParams { Temperature = temperature, MaxTokens = maxTokens, IgnoreEos = true, Seed = 7 };
             RunLevel(model, null, levels.Max(), frames, sampling, dycoke); // warm-up: allocator, caches, one-time JIT
+            // Runs are interleaved level by level within each repetition (C = 1, 4, 16, 1, 4, 16, ...): the load this
+            // shared VM sees drifts over minutes, and interleaving lets each repetition's levels share the same drift.
+            var runs = levels.ToDictionary(c => c, _ => new List<Level>());
+            for (int rep = 0; rep < reps; rep++)
+                foreach (int c in levels) runs[c].Add(RunLevel(model, null, c, frames, sampling, dycoke));
             var results = levels.Select(c =>
             {
                 var timed = RunLevel(timedModel, timing, c, frames, sampling, dycoke);
                 // Sub-millisecond steps on a shared VM swing ±50 % run to run: report the run with the median step time.
-                var runs = Enumerable.Range(0, reps).Select(_ => RunLevel(model, null, c, frames, sampling, dycoke)).OrderBy(r => r.StepMs).ToList();
-                var level = runs[runs.Count / 2] with
+                var sorted = runs[c].OrderBy(r => r.StepMs).ToList();
+                var level = sorted[sorted.Count / 2] with
                 {
                     OpMs = timed.OpMs,
                     OpMsPerStep = timed.OpMsPerStep,
                     SameRunOverheadFraction = timed.SameRunOverheadFraction,
+                    PairedScaling = Median(Enumerable.Range(0, reps).Select(i => runs[c][i].DecodeTokensPerSecond / runs[levels[0]][i].DecodeTokensPerSecond)),
                 };
                 if (showOps)
                     foreach (var (op, ms) in level.OpMsPerStep.Take(10)) Console.WriteLine($"    C={c} {op,-40} {ms,8:F3} ms/step");
                 return level;
             }).ToList();
             var one = results.FirstOrDefault(r => r.Concurrency == 1) ?? results[0];
-            Console.WriteLine("  C  steps  step ms  ops ms  sched ms  sample ms  overhead  same-run  decode tok/s  scaling  cpu ms  tok/cpu-s  scaling  e2e tok/s");
+            Console.WriteLine("  C  steps  step ms  ops ms  sched ms  sample ms  overhead  same-run  decode tok/s  scaling  paired  cpu ms  tok/cpu-s  scaling  e2e tok/s");
             foreach (var r in results)
                 Console.WriteLine($"{r.Concurrency,3} {r.DecodeSteps,6} {r.StepMs,8:F2} {r.OpMs,7:F2} {r.ScheduleMs,9:F3} {r.SampleMs,10:F3} {100 * r.OverheadFraction,8:F1}% {100 * r.SameRunOverheadFraction,8:F1}% " +
-                    $"{r.DecodeTokensPerSecond,13:F0} {r.DecodeTokensPerSecond / one.DecodeTokensPerSecond,7:F2}× {r.StepCpuMs,7:F2} {r.DecodeTokensPerCpuSecond,10:F0} " +
+                    $"{r.DecodeTokensPerSecond,13:F0} {r.DecodeTokensPerSecond / one.DecodeTokensPerSecond,7:F2}× {r.PairedScaling,6:F2}× {r.StepCpuMs,7:F2} {r.DecodeTokensPerCpuSecond,10:F0} " +
                     $"{r.DecodeTokensPerCpuSecond / one.DecodeTokensPerCpuSecond,7:F2}× {r.EndToEndTokensPerSecond,10:F0}");
             if (options.String("json") is { } json)
                 File.WriteAllText(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
@@ -160,6 +170,12 @@ public static class EngineBench
         {
             SameRunOverheadFraction = timing is null ? double.NaN : (netStepMs - stepOpMs) / netStepMs,
         };
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     // Host F32 frames [F, 3, S, S] in [−1, 1], different per request so TTM and DP see different videos.
