@@ -187,7 +187,12 @@ public sealed class Engine : IEngine, IDisposable
             return (Stopwatch.GetElapsedTime(start).TotalSeconds, 0);
         }
         double run = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        foreach (var w in work) _scheduler.ReleaseSurplus(w.Sequence);
+        foreach (var (seq, message) in prefill.Failed)
+        {
+            _log($"prefill of sequence {seq.Request.RequestId} failed: {message}");
+            Fail(seq, $"generation failed: {message}");
+        }
+        foreach (var w in work) _scheduler.ReleaseSurplus(w.Sequence); // a failed sequence is Finished: nothing to shrink
         var (_, sample) = RunAndSample(prefill.Completed, _ => prefill.Logits);
         return (run, sample);
     }

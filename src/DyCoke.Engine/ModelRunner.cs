@@ -8,8 +8,14 @@ using DyCoke.Tensors;
 
 namespace DyCoke.Engine;
 
-/// <summary>What a step's prefill work produced: the sequences whose prefill finished, and their logits [B'·V].</summary>
-public sealed record PrefillResult(IReadOnlyList<Sequence> Completed, float[] Logits);
+/// <summary>
+/// What a step's prefill work produced: the sequences whose prefill finished with their logits [B'·V], and the
+/// sequences whose own input failed (each with the reason), which the engine ends without touching the others.
+/// </summary>
+public sealed record PrefillResult(IReadOnlyList<Sequence> Completed, float[] Logits)
+{
+    public IReadOnlyList<(Sequence Sequence, string Message)> Failed { get; init; } = [];
+}
 
 /// <summary>Runs batches of sequences through a <see cref="LlavaOnevisionModel"/> over one <see cref="KvCache"/>.</summary>
 public sealed class ModelRunner : IDisposable
@@ -49,20 +55,67 @@ public sealed class ModelRunner : IDisposable
     public PrefillResult Prefill(IReadOnlyList<PrefillWork> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var chunks = new List<(Sequence Seq, int Start, int Count)>(work.Count);
+        var chunks = new List<PrefillChunk>(work.Count);
+        var failed = new List<(Sequence, string)>();
         foreach (var (seq, frames, tokens) in work)
         {
-            var state = seq.Prefill ??= new PrefillState();
-            if (frames > 0) EncodeFrames(seq, state, frames);
-            if (state.Embeds is null && seq.NumFramesToEncode == 0) PreparePrompt(seq, state);
-            if (tokens == 0) continue;
-            if (state.Embeds is null)
-                throw new InvalidOperationException($"sequence {seq.Id}: {tokens} tokens planned before its {seq.NumFramesToEncode} remaining frames are encoded");
-            int start = seq.NumCachedTokens;
-            chunks.Add((seq, start, Math.Min(tokens, seq.NumTokens - start)));
+            // Vision and TTM run per sequence, so a request whose own video or prompt breaks them fails alone.
+            try
+            {
+                var state = seq.Prefill ??= new PrefillState();
+                if (frames > 0) EncodeFrames(seq, state, frames);
+                if (state.Embeds is null && seq.NumFramesToEncode == 0) PreparePrompt(seq, state);
+                if (tokens == 0) continue;
+                if (state.Embeds is null)
+                    throw new InvalidOperationException($"sequence {seq.Id}: {tokens} tokens planned before its {seq.NumFramesToEncode} remaining frames are encoded");
+                int start = seq.NumCachedTokens;
+                chunks.Add(new PrefillChunk(seq, start, Math.Min(tokens, seq.NumTokens - start)));
+            }
+            catch (Exception e) when (IsSequenceFailure(e))
+            {
+                failed.Add((seq, e.Message));
+            }
         }
-        if (chunks.Count == 0) return new PrefillResult([], []);
+        var completed = new List<Sequence>();
+        var rows = new List<float>(); // [B'·V]
+        if (chunks.Count > 0)
+        {
+            try
+            {
+                PrefillChunks(chunks, completed, rows);
+            }
+            catch (Exception e) when (IsSequenceFailure(e) && chunks.Count > 1)
+            {
+                // The batch failed: run each chunk alone so only the sequence that breaks the forward fails. A chunk
+                // re-run rewrites the same KV slots, and progress advances only after a successful forward.
+                foreach (var chunk in chunks)
+                {
+                    try
+                    {
+                        PrefillChunks([chunk], completed, rows);
+                    }
+                    catch (Exception single) when (IsSequenceFailure(single))
+                    {
+                        failed.Add((chunk.Seq, single.Message));
+                    }
+                }
+            }
+            catch (Exception e) when (IsSequenceFailure(e))
+            {
+                failed.Add((chunks[0].Seq, e.Message));
+            }
+        }
+        return new PrefillResult(completed, [.. rows]) { Failed = failed };
+    }
 
+    // Failures a request's own input can cause (shapes, prompt/video mismatch) or that a smaller batch may avoid (memory).
+    private static bool IsSequenceFailure(Exception e) => e is ArgumentException or InvalidOperationException or OutOfMemoryException;
+
+    private readonly record struct PrefillChunk(Sequence Seq, int Start, int Count);
+
+    // One Qwen2 prefill over the chunks; appends the sequences it finished and their logit rows.
+    private void PrefillChunks(IReadOnlyList<PrefillChunk> chunks, List<Sequence> completed, List<float> rows)
+    {
         int t = chunks.Sum(c => c.Count), c = _model.Config.Text.HiddenSize;
         var lengths = new int[chunks.Count]; // [B]
         var positions = new int[t]; // [T]
@@ -91,8 +144,6 @@ public sealed class ModelRunner : IDisposable
         using (var device = _model.LanguageModel.Prefill(embeds, batch, _cache)) logits = ReadLogits(device); // [B, V]
 
         int v = VocabSize;
-        var completed = new List<Sequence>();
-        var rows = new List<float>();
         for (int b = 0; b < chunks.Count; b++)
         {
             var (seq, _, n) = chunks[b];
@@ -101,7 +152,6 @@ public sealed class ModelRunner : IDisposable
             completed.Add(seq);
             rows.AddRange(logits.AsSpan(b * v, v));
         }
-        return new PrefillResult(completed, [.. rows]);
     }
 
     /// <summary>One decode step: each sequence feeds its last token at position NumTokens − 1 and attends to the slots

@@ -66,6 +66,31 @@ public sealed class EngineTests(DemoEngineFixture fixture) : IClassFixture<DemoE
         Assert.Equal(2 * 196 + 1 + 7, Assert.IsType<SequenceFinished>(last).PromptTokens);
     }
 
+    [Fact]
+    public async Task Submit_OneRequestsVideoBreaksItsPrefill_OnlyThatRequestFails()
+    {
+        using var engine = fixture.CreateEngine();
+        var goodFrames = fixture.Frames(2, seed: 21); // owned by the engine once submitted
+        using var referenceFrames = fixture.Frames(2, seed: 21);
+        var goodPrompt = fixture.VideoPrompt(2, DemoEngineFixture.TextIds(3, 4), DemoEngineFixture.TextIds(4, 3));
+        // Three frames behind a prompt laid out for two: its own embedding step rejects it, in the same prefill step.
+        var badFrames = fixture.Frames(3, seed: 22);
+        var badPrompt = fixture.VideoPrompt(2, DemoEngineFixture.TextIds(5, 4), DemoEngineFixture.TextIds(6, 3));
+        var greedy = new SamplingParams { Temperature = 0, MaxTokens = 4 };
+
+        var bad = engine.Submit(new EngineRequest("bad", badPrompt, [badFrames], greedy), TestContext.Current.CancellationToken);
+        var good = engine.Submit(new EngineRequest("good", goodPrompt, [goodFrames], greedy), TestContext.Current.CancellationToken);
+
+        var (badTokens, badLast) = await DrainAsync(bad);
+        Assert.Empty(badTokens);
+        Assert.StartsWith("generation failed:", Assert.IsType<SequenceFailed>(badLast).Message);
+        var (goodTokens, goodLast) = await DrainAsync(good);
+        Assert.Equal(fixture.Greedy(goodPrompt, [referenceFrames], 4), goodTokens);
+        Assert.Equal(EngineFinishReason.Length, Assert.IsType<SequenceFinished>(goodLast).Reason);
+        await WaitUntilAsync(() => engine.Snapshot().NumUsedBlocks == 0);
+        Assert.True(engine.Snapshot().IsAlive);
+    }
+
     [Theory]
     [InlineData(DyCokeMode.Paper)]
     [InlineData(DyCokeMode.Reference)]
