@@ -26,7 +26,7 @@ public sealed class DyCokeKvListsProvider : IDecodeKvListsProvider
     {
         ArgumentNullException.ThrowIfNull(batch);
         var sequences = new DyCokeSequence[batch.Count];
-        for (int b = 0; b < batch.Count; b++) sequences[b] = new DyCokeSequence(batch[b].SlotsUpTo(batch[b].NumTokens), batch[b].Pruning);
+        for (int b = 0; b < batch.Count; b++) sequences[b] = new DyCokeSequence(batch[b].SlotView(batch[b].NumTokens), batch[b].Pruning);
         return DyCokeKvLists.Create(backend, sequences);
     }
 }

@@ -18,6 +18,7 @@ public sealed class Sequence
 {
     private readonly List<int> _outputIds = [];
     private readonly List<int> _blocks = [];
+    private int[] _slots = []; // [≥ NumBlocks·BlockSize] the slot of every position the blocks cover, kept as blocks come and go
     private readonly Dictionary<int, int> _outputCounts = [];
     private int[] _promptIds;
     private int _numPrefilled;
@@ -116,18 +117,20 @@ public sealed class Sequence
     /// <summary>The KV slot of the token at <paramref name="position"/> (page size 1 inside a block).</summary>
     public int SlotOf(int position) => _blocks[position / BlockSize] * BlockSize + position % BlockSize;
 
-    /// <summary>Slots of positions [0, count): what a decode step lets this sequence attend to.</summary>
-    public int[] SlotsUpTo(int count)
+    /// <summary>Slots of positions [0, count): what a decode step lets this sequence attend to (a copy).</summary>
+    public int[] SlotsUpTo(int count) => SlotView(count).ToArray();
+
+    /// <summary>
+    /// Slots of positions [0, count) without a copy: a view that stays valid (and unchanged) until the sequence's blocks
+    /// change, i.e. for the step that asked for it. Every decode step lists every sequence's slots, so the engine reads
+    /// this view rather than rebuilding the list.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">count is negative or beyond the positions the blocks cover.</exception>
+    public ReadOnlyMemory<int> SlotView(int count)
     {
-        var slots = new int[count]; // [count]
-        // Block by block: a block's slots are consecutive, so each run is an increasing fill without a division per slot
-        // (this runs for every sequence at every decode step).
-        for (int start = 0, block = 0; start < count; start += BlockSize, block++)
-        {
-            int first = _blocks[block] * BlockSize, run = Math.Min(BlockSize, count - start);
-            for (int i = 0; i < run; i++) slots[start + i] = first + i;
-        }
-        return slots;
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _blocks.Count * BlockSize);
+        return _slots.AsMemory(0, count);
     }
 
     /// <summary>The token at <paramref name="position"/> (prompt first, then output).</summary>
@@ -170,7 +173,13 @@ public sealed class Sequence
         Prefill = null;
     }
 
-    internal void AddBlock(int block) => _blocks.Add(block);
+    internal void AddBlock(int block)
+    {
+        int start = _blocks.Count * BlockSize;
+        _blocks.Add(block);
+        if (_slots.Length < start + BlockSize) Array.Resize(ref _slots, Math.Max(start + BlockSize, 2 * _slots.Length));
+        for (int i = 0; i < BlockSize; i++) _slots[start + i] = block * BlockSize + i;
+    }
 
     internal void ClearBlocks() => _blocks.Clear();
 

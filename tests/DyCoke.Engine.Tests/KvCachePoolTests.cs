@@ -54,6 +54,33 @@ public sealed class KvCachePoolTests
     }
 
     [Fact]
+    public void SlotView_ThroughGrowShrinkFreeAndReallocate_MatchesSlotOfEveryPosition()
+    {
+        var pool = new KvCachePool(numBlocks: 12, blockSize: 4);
+        var other = TestSequences.Create(5);
+        var seq = TestSequences.Create(30);
+        void Check(int tokens)
+        {
+            var view = seq.SlotView(tokens).Span;
+            for (int p = 0; p < tokens; p++) Assert.Equal(seq.SlotOf(p), view[p]);
+            Assert.Equal(view.ToArray(), seq.SlotsUpTo(tokens));
+        }
+
+        pool.Allocate(other, 5); // so seq's blocks are not 0, 1, 2, ...
+        pool.Allocate(seq, 6);
+        Check(6);
+        pool.Allocate(seq, 30); // grows the cached slot array
+        Check(30);
+        pool.Shrink(seq, 9);
+        Check(9);
+        Assert.Throws<ArgumentOutOfRangeException>(() => seq.SlotView(13));
+        pool.Free(other);
+        pool.Free(seq); // as a preemption does
+        pool.Allocate(seq, 17); // other blocks this time
+        Check(17);
+    }
+
+    [Fact]
     public void CanAllocate_PoolTooSmall_IsFalseAndAllocateThrows()
     {
         var pool = new KvCachePool(numBlocks: 2, blockSize: 4);

@@ -9,7 +9,7 @@ namespace DyCoke.Model.Qwen2;
 /// <summary>One sequence of a DyCoke decode step.</summary>
 /// <param name="Slots">The KV slot of every logical position 0..p, the new token's slot last (so p = Length − 1).</param>
 /// <param name="Pruning">The sequence's DP state, or null when it does not use DP (no video, DyCoke off).</param>
-public readonly record struct DyCokeSequence(int[] Slots, DynamicKvPruning? Pruning);
+public readonly record struct DyCokeSequence(ReadOnlyMemory<int> Slots, DynamicKvPruning? Pruning);
 
 /// <summary>
 /// The <see cref="IDecodeKvLists"/> of one decode step of a batch mixing DP sequences with different L and plain
@@ -26,8 +26,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     private readonly DyCokeStep?[] _steps; // [B]
     private int _scored; // groups whose scores arrived, in L order
 
-    // One stage's lists: host copies (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
-    private sealed record Stage(int[][] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
+    // One stage's lists: host views (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
+    private sealed record Stage(ReadOnlyMemory<int>[] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
 
     private DyCokeKvLists(IBackend backend, DyCokeSequence[] sequences, int[] firstPrunedLayers)
     {
@@ -51,11 +51,11 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         ArgumentNullException.ThrowIfNull(sequences);
         if (sequences.Count == 0) throw new ArgumentException("no sequences", nameof(sequences));
         var layers = new SortedSet<int>();
-        var full = new int[sequences.Count][]; // [B][len_b]
+        var full = new ReadOnlyMemory<int>[sequences.Count]; // [B][len_b]
         for (int b = 0; b < sequences.Count; b++)
         {
             var (slots, pruning) = sequences[b];
-            if (slots is not { Length: > 0 })
+            if (slots.IsEmpty)
                 throw new ArgumentException($"sequence {b} has no slots; it must at least attend to its new token", nameof(sequences));
             if (pruning is not null)
             {
@@ -116,7 +116,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         // On the CPU the scores are read where the op wrote them; a device copies them back once.
         ReadOnlySpan<float> probs = meanProbs.Device == DeviceKind.Cpu ? meanProbs.Span<float>() : _backend.ReadFloats(meanProbs); // [nnz]
         int firstPruned = _firstPrunedLayers[group];
-        int[][]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
+        ReadOnlyMemory<int>[]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
         for (int b = 0; b < _sequences.Length; b++)
         {
             var (slots, pruning) = _sequences[b];
@@ -128,8 +128,9 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             if (!step.Pruned) continue;
             int[] positions = pruning.AttendedPositions(step, slots.Length - 1);
             var pruned = new int[positions.Length];
-            for (int i = 0; i < positions.Length; i++) pruned[i] = slots[positions[i]];
-            next ??= (int[][])current.Lists.Clone();
+            var all = slots.Span; // [len_b]
+            for (int i = 0; i < positions.Length; i++) pruned[i] = all[positions[i]];
+            next ??= (ReadOnlyMemory<int>[])current.Lists.Clone();
             next[b] = pruned;
         }
         _stages[group + 1] = next is null ? current : Upload(next);
@@ -142,16 +143,26 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         _uploaded.Clear();
     }
 
-    // Concatenates the lists into CSR form and uploads them; the tensors are disposed with this instance.
-    private Stage Upload(int[][] lists)
+    // Concatenates the lists into CSR form and uploads them; the tensors are disposed with this instance. The indices
+    // are written straight into a host tensor, which on the CPU is the tensor the op reads.
+    private Stage Upload(ReadOnlyMemory<int>[] lists)
     {
         var offsets = new int[lists.Length + 1]; // [B + 1]
         for (int b = 0; b < lists.Length; b++) offsets[b + 1] = checked(offsets[b] + lists[b].Length);
-        var indices = new int[offsets[^1]]; // [nnz]
-        for (int b = 0; b < lists.Length; b++) lists[b].CopyTo(indices, offsets[b]);
         var indptrTensor = _backend.UploadInts(offsets); // [B + 1]
         _uploaded.Add(indptrTensor);
-        var indicesTensor = _backend.UploadInts(indices); // [nnz]
+        var host = Tensor.Cpu(DType.I32, new Shape(offsets[^1])); // [nnz]
+        var indices = host.Span<int>();
+        for (int b = 0; b < lists.Length; b++) lists[b].Span.CopyTo(indices[offsets[b]..]);
+        Tensor indicesTensor = host;
+        if (_backend.Device != DeviceKind.Cpu)
+        {
+            using (host)
+            {
+                indicesTensor = _backend.Allocate(DType.I32, host.Shape);
+                _backend.Copy(host, indicesTensor);
+            }
+        }
         _uploaded.Add(indicesTensor);
         return new Stage(lists, offsets, indptrTensor, indicesTensor);
     }

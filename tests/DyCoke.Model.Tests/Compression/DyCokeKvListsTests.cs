@@ -89,7 +89,7 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     [Fact]
     public void ListsFor_PrunedLayerBeforeScores_Throws()
     {
-        using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, LengthA + 1)], NewPruning())]);
+        using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence(Enumerable.Range(0, LengthA + 1).ToArray(), NewPruning())]);
 
         Assert.True(lists.WantsScores(s_options.L - 1));
         Assert.False(lists.WantsScores(s_options.L));
@@ -99,7 +99,7 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     [Fact]
     public void OnScores_LayerNoSequenceScoresAt_ThrowsArgumentException()
     {
-        using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, LengthA + 1)], NewPruning())]);
+        using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence(Enumerable.Range(0, LengthA + 1).ToArray(), NewPruning())]);
         using var probs = Tensor.Cpu(DType.F32, new Shape(LengthA + 1)); // [nnz]
         var e = Assert.Throws<ArgumentException>(() => lists.OnScores(s_options.L, probs));
         Assert.Contains($"layer {s_options.L}", e.Message);
@@ -165,7 +165,7 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     public void Create_SpanReachingTheNewToken_Throws()
     {
         var pruning = new DynamicKvPruning(s_options, 2, 10);
-        var e = Assert.Throws<ArgumentException>(() => DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence([.. Enumerable.Range(0, 12)], pruning)]));
+        var e = Assert.Throws<ArgumentException>(() => DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence(Enumerable.Range(0, 12).ToArray(), pruning)]));
         Assert.Contains("does not end before the new token", e.Message);
     }
 
