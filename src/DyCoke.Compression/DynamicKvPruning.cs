@@ -1,6 +1,8 @@
 // DyCoke stage 2, dynamic KV pruning with recall (dycoke-algorithm.md §4): per sequence, the state (span s/len, v_prev,
 // the kept set) and the per-step decision from layer L−1's mean-over-heads attention. The full cache is never dropped:
 // each selection is a top-k over ALL visual tokens, so pruned tokens can come back.
+using System.Runtime.Intrinsics;
+
 namespace DyCoke.Compression;
 
 /// <summary>DP state of one sequence, created per request after TTM; feed it one score vector per decode step.</summary>
@@ -101,11 +103,28 @@ public sealed class DynamicKvPruning
     /// <summary>The <paramref name="k"/> largest scores' indices (ties: lower index), returned ascending.</summary>
     internal static int[] TopK(ReadOnlySpan<float> scores, int k) => DyCoke.Tensors.TopKSelection.IndicesAscending(scores, k);
 
-    // In double: the gate compares against 0.9, and a float sum over thousands of small probabilities drifts.
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    // In double: the gate compares against 0.9, and a float sum over thousands of small probabilities drifts. Eight
+    // lanes of doubles at a time: this runs for every video sequence at every decode step.
+    internal static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && a.Length >= 8)
+        {
+            Vector256<double> d0 = Vector256<double>.Zero, d1 = d0, a0 = d0, a1 = d0, b0 = d0, b1 = d0;
+            for (; i + 8 <= a.Length; i += 8)
+            {
+                var (al, ah) = Vector256.Widen(Vector256.Create(a.Slice(i, 8)));
+                var (bl, bh) = Vector256.Widen(Vector256.Create(b.Slice(i, 8)));
+                d0 += al * bl; d1 += ah * bh;
+                a0 += al * al; a1 += ah * ah;
+                b0 += bl * bl; b1 += bh * bh;
+            }
+            dot = Vector256.Sum(d0 + d1);
+            na = Vector256.Sum(a0 + a1);
+            nb = Vector256.Sum(b0 + b1);
+        }
+        for (; i < a.Length; i++)
         {
             dot += (double)a[i] * b[i];
             na += (double)a[i] * a[i];

@@ -109,4 +109,27 @@ public sealed class DynamicKvPruningTests
         Assert.Equal((7056, 3544), (stats.VideoTokensBefore, stats.VideoTokensAfter));
         Assert.Throws<ArgumentOutOfRangeException>(() => stats.RecordMerge(10, 11));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(450)]
+    [InlineData(6273)]
+    public void Cosine_AnyLength_MatchesAScalarDoubleSum(int n)
+    {
+        var rng = new Random(n);
+        float[] a = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() / n).ToArray();
+        float[] b = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() / n).ToArray();
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < n; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+        Assert.Equal(dot / (Math.Sqrt(na) * Math.Sqrt(nb)), DynamicKvPruning.Cosine(a, b), 1e-12);
+        Assert.Equal(1.0, DynamicKvPruning.Cosine(a, a), 1e-12);
+        Assert.Equal(0.0, DynamicKvPruning.Cosine(new float[n], b)); // a zero vector: no division by zero
+    }
 }
