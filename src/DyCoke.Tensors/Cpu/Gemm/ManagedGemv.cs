@@ -24,7 +24,10 @@ internal static unsafe class ManagedGemv
     public static void Run<TW>(float* x, void* w, float* bias, float* y, int m, int n, int k, CpuWorkerPool pool)
         where TW : unmanaged, IWeightElement
     {
-        bool blocked = SmallMKernel.IsSupported;
+        // Half-precision weights at one or two rows stay on the row-streaming GEMV, which widens in registers: the block
+        // kernel stages each widened 16-row block through scratch first, and that extra pass made a BF16 decode GEMV of
+        // the 0.5B MLP down-projection 1.7× slower (docs/benchmarks.md, "Decode shapes"); from M = 4 it wins.
+        bool blocked = SmallMKernel.IsSupported && (typeof(TW) == typeof(F32Weights) || m > 2);
         int kPad = (k + 15) & ~15;
         float* xg = null; // [M, kPad] as interleaved chunks (LaneInterleave)
         if (blocked && m == 1 && k == kPad)
