@@ -99,7 +99,7 @@ public static class EngineBench
                     $"{r.DecodeTokensPerSecond,13:F0} {r.DecodeTokensPerSecond / one.DecodeTokensPerSecond,7:F2}× {r.PairedScaling,6:F2}× {r.StepCpuMs,7:F2} {r.DecodeTokensPerCpuSecond,10:F0} " +
                     $"{r.DecodeTokensPerCpuSecond / one.DecodeTokensPerCpuSecond,7:F2}× {r.EndToEndTokensPerSecond,10:F0}");
             if (options.String("json") is { } json)
-                File.WriteAllText(json, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
+                File.WriteAllText(json, JsonSerializer.Serialize(results, BenchJsonContext.Default.ListLevel));
             return 0;
         }
         finally

@@ -134,7 +134,7 @@ internal static class DemoModelConfig
         var pairs = new JsonArray();
         for (int h = 1; h <= 6; h++)
             for (int w = 1; w <= 6; w++)
-                pairs.Add(new JsonArray(h * imageSize, w * imageSize));
+                pairs.Add((JsonNode)new JsonArray(h * imageSize, w * imageSize)); // the JsonNode overload: Add<T> is not trim-safe
         return pairs;
     }
 }

@@ -39,12 +39,12 @@ internal static class DemoTokenizerBuilder
     public static JsonObject BuildTokenizerJson(BpeVocabulary bpe, IReadOnlyList<AddedToken> added)
     {
         var addedTokens = new JsonArray();
-        foreach (var token in added) addedTokens.Add(AddedTokenEntry(token));
+        foreach (var token in added) addedTokens.Add((JsonNode)AddedTokenEntry(token));
 
         var vocab = new JsonObject();
         for (int id = 0; id < bpe.Tokens.Count; id++) vocab[bpe.Tokens[id]] = id;
         var merges = new JsonArray();
-        foreach (var (left, right) in bpe.Merges) merges.Add($"{left} {right}");
+        foreach (var (left, right) in bpe.Merges) merges.Add((JsonNode)$"{left} {right}");
 
         return new JsonObject
         {

@@ -55,7 +55,7 @@ internal static class TokenizerImporter
             if (ids.ContainsKey(content)) continue;
             var token = new AddedToken(++maxId, content, Special: true);
             ids[content] = token.Id;
-            addedArray.Add(DemoTokenizerBuilder.AddedTokenEntry(token));
+            addedArray.Add((JsonNode)DemoTokenizerBuilder.AddedTokenEntry(token));
             added.Add(token);
             appended.Add(token);
         }
