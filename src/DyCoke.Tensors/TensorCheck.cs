@@ -50,4 +50,26 @@ internal static class TensorCheck
         if (t.Shape.Rank == 0 || t.Shape[axis] != expected)
             throw new ArgumentException($"{name} has shape {t.Shape}, expected dimension {axis} to be {expected}", name);
     }
+
+    /// <summary>An index list: I32, rank 1.</summary>
+    public static void IndexVector(Tensor t, string name)
+    {
+        Is(t, DType.I32, name);
+        Rank(t, 1, name);
+    }
+
+    /// <summary>
+    /// Attention over a paged KV cache, once every tensor is known to be rank 3: q [T, H, D], caches [S, Hkv, D] of one
+    /// shape, output shaped like q, H a positive multiple of Hkv (the decode and chunked-prefill ops, CPU and CUDA).
+    /// </summary>
+    public static void CacheAttentionShapes(Tensor q, Tensor kCache, Tensor vCache, Tensor output)
+    {
+        long h = q.Shape[1], d = q.Shape[2], hkv = kCache.Shape[1];
+        if (kCache.Shape[2] != d)
+            throw new ArgumentException($"kCache has shape {kCache.Shape}, expected [S, Hkv, {d}] to match q {q.Shape}", nameof(kCache));
+        SameShape(kCache, vCache, nameof(kCache), nameof(vCache));
+        SameShape(q, output, nameof(q), nameof(output));
+        if (h == 0 || hkv == 0 || h % hkv != 0)
+            throw new ArgumentException($"q has {h} heads, expected a positive multiple of the {hkv} kv heads of kCache {kCache.Shape}", nameof(q));
+    }
 }

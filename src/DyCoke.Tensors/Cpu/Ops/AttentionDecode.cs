@@ -215,27 +215,8 @@ public sealed partial class CpuBackend
 
     private static void ValidateDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor kvIndptr, Tensor kvIndices, Tensor output, Tensor? meanProbs)
     {
-        (Tensor Tensor, string Name)[] floats = [(q, nameof(q)), (kCache, nameof(kCache)), (vCache, nameof(vCache)), (output, nameof(output))];
-        foreach (var (tensor, name) in floats)
-        {
-            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
-            TensorCheck.Is(tensor, DType.F32, name);
-            TensorCheck.Rank(tensor, 3, name);
-        }
-        foreach (var (tensor, name) in new[] { (kvIndptr, nameof(kvIndptr)), (kvIndices, nameof(kvIndices)) })
-        {
-            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
-            TensorCheck.Is(tensor, DType.I32, name);
-            TensorCheck.Rank(tensor, 1, name);
-        }
-        long b = q.Shape[0], h = q.Shape[1], d = q.Shape[2], s = kCache.Shape[0], hkv = kCache.Shape[1];
-        if (kCache.Shape[2] != d)
-            throw new ArgumentException($"kCache has shape {kCache.Shape}, expected [S, Hkv, {d}] to match q {q.Shape}", nameof(kCache));
-        TensorCheck.SameShape(kCache, vCache, nameof(kCache), nameof(vCache));
-        TensorCheck.SameShape(q, output, nameof(q), nameof(output));
-        if (h == 0 || hkv == 0 || h % hkv != 0)
-            throw new ArgumentException($"q has {h} heads, expected a positive multiple of the {hkv} kv heads of kCache {kCache.Shape}", nameof(q));
-        TensorCheck.ShapeIs(kvIndptr, new Shape(b + 1), nameof(kvIndptr));
+        CheckCacheAttentionTensors(q, kCache, vCache, output, (kvIndptr, nameof(kvIndptr)), (kvIndices, nameof(kvIndices)));
+        TensorCheck.ShapeIs(kvIndptr, new Shape(q.Shape[0] + 1), nameof(kvIndptr));
         long nnz = kvIndices.Shape[0];
         ValidateOffsets(kvIndptr, nnz, nameof(kvIndptr));
         if (meanProbs is not null)
@@ -244,6 +225,33 @@ public sealed partial class CpuBackend
             TensorCheck.Is(meanProbs, DType.F32, nameof(meanProbs));
             TensorCheck.ShapeIs(meanProbs, new Shape(nnz), nameof(meanProbs));
         }
+        CheckSlotsInCache(kvIndices, kCache);
+    }
+
+    /// <summary>
+    /// The checks every CPU op over a paged KV cache starts with: q, the caches and output F32 rank 3 with matching
+    /// shapes (<see cref="TensorCheck.CacheAttentionShapes"/>), the index lists I32 rank 1, all on the CPU.
+    /// </summary>
+    private static void CheckCacheAttentionTensors(Tensor q, Tensor kCache, Tensor vCache, Tensor output, params ReadOnlySpan<(Tensor Tensor, string Name)> indexLists)
+    {
+        foreach (var (tensor, name) in new[] { (q, nameof(q)), (kCache, nameof(kCache)), (vCache, nameof(vCache)), (output, nameof(output)) })
+        {
+            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
+            TensorCheck.Is(tensor, DType.F32, name);
+            TensorCheck.Rank(tensor, 3, name);
+        }
+        foreach (var (tensor, name) in indexLists)
+        {
+            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
+            TensorCheck.IndexVector(tensor, name);
+        }
+        TensorCheck.CacheAttentionShapes(q, kCache, vCache, output);
+    }
+
+    /// <summary>Every listed slot lies in [0, S) of kCache [S, Hkv, D].</summary>
+    private static void CheckSlotsInCache(Tensor kvIndices, Tensor kCache)
+    {
+        long s = kCache.Shape[0];
         ReadOnlySpan<int> slots = kvIndices.Span<int>(); // [nnz]
         // One vectorized unsigned max (negative slots read as huge); the scalar search runs only to name a bad entry.
         if (slots.IsEmpty || TensorPrimitives.Max(MemoryMarshal.Cast<int, uint>(slots)) < (ulong)s) return;

@@ -140,27 +140,8 @@ public sealed partial class CpuBackend
 
     private static void ValidatePrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, Tensor output)
     {
-        (Tensor Tensor, string Name)[] floats = [(q, nameof(q)), (kCache, nameof(kCache)), (vCache, nameof(vCache)), (output, nameof(output))];
-        foreach (var (tensor, name) in floats)
-        {
-            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
-            TensorCheck.Is(tensor, DType.F32, name);
-            TensorCheck.Rank(tensor, 3, name);
-        }
-        foreach (var (tensor, name) in new[] { (cuSeqLens, nameof(cuSeqLens)), (kvIndptr, nameof(kvIndptr)), (kvIndices, nameof(kvIndices)) })
-        {
-            TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
-            TensorCheck.Is(tensor, DType.I32, name);
-            TensorCheck.Rank(tensor, 1, name);
-        }
-        long t = q.Shape[0], h = q.Shape[1], d = q.Shape[2], s = kCache.Shape[0], hkv = kCache.Shape[1];
-        if (kCache.Shape[2] != d)
-            throw new ArgumentException($"kCache has shape {kCache.Shape}, expected [S, Hkv, {d}] to match q {q.Shape}", nameof(kCache));
-        TensorCheck.SameShape(kCache, vCache, nameof(kCache), nameof(vCache));
-        TensorCheck.SameShape(q, output, nameof(q), nameof(output));
-        if (h == 0 || hkv == 0 || h % hkv != 0)
-            throw new ArgumentException($"q has {h} heads, expected a positive multiple of the {hkv} kv heads of kCache {kCache.Shape}", nameof(q));
-        ValidateOffsets(cuSeqLens, t, nameof(cuSeqLens));
+        CheckCacheAttentionTensors(q, kCache, vCache, output, (cuSeqLens, nameof(cuSeqLens)), (kvIndptr, nameof(kvIndptr)), (kvIndices, nameof(kvIndices)));
+        ValidateOffsets(cuSeqLens, q.Shape[0], nameof(cuSeqLens));
         TensorCheck.ShapeIs(kvIndptr, cuSeqLens.Shape, nameof(kvIndptr));
         ValidateOffsets(kvIndptr, kvIndices.Shape[0], nameof(kvIndptr));
         ReadOnlySpan<int> cu = cuSeqLens.Span<int>(), indptr = kvIndptr.Span<int>(); // [B + 1] each
@@ -169,11 +150,6 @@ public sealed partial class CpuBackend
             if (indptr[b + 1] - indptr[b] < cu[b + 1] - cu[b])
                 throw new ArgumentException($"sequence {b} has {cu[b + 1] - cu[b]} queries but only {indptr[b + 1] - indptr[b]} context slots; the context must include the chunk", nameof(kvIndptr));
         }
-        ReadOnlySpan<int> slots = kvIndices.Span<int>(); // [nnz]
-        for (int j = 0; j < slots.Length; j++)
-        {
-            if ((uint)slots[j] >= (ulong)s)
-                throw new ArgumentOutOfRangeException(nameof(kvIndices), slots[j], $"kvIndices[{j}] is outside the cache of {s} slots {kCache.Shape}");
-        }
+        CheckSlotsInCache(kvIndices, kCache);
     }
 }

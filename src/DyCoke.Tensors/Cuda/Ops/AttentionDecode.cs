@@ -119,17 +119,10 @@ public sealed partial class CudaBackend
     {
         OnDevice(q, kCache, vCache, kvIndptr, kvIndices, output, meanProbs);
         CheckAttentionFloats(q, (kCache, nameof(kCache)), (vCache, nameof(vCache)), output);
-        TensorCheck.Is(kvIndptr, DType.I32, nameof(kvIndptr));
-        TensorCheck.Rank(kvIndptr, 1, nameof(kvIndptr));
-        TensorCheck.Is(kvIndices, DType.I32, nameof(kvIndices));
-        TensorCheck.Rank(kvIndices, 1, nameof(kvIndices));
-        long b = q.Shape[0], h = q.Shape[1], d = q.Shape[2], hkv = kCache.Shape[1];
-        if (kCache.Shape[2] != d)
-            throw new ArgumentException($"kCache has shape {kCache.Shape}, expected [S, Hkv, {d}] to match q {q.Shape}", nameof(kCache));
-        TensorCheck.SameShape(kCache, vCache, nameof(kCache), nameof(vCache));
-        TensorCheck.SameShape(q, output, nameof(q), nameof(output));
-        if (h == 0 || hkv == 0 || h % hkv != 0)
-            throw new ArgumentException($"q has {h} heads, expected a positive multiple of the {hkv} kv heads of kCache {kCache.Shape}", nameof(q));
+        TensorCheck.IndexVector(kvIndptr, nameof(kvIndptr));
+        TensorCheck.IndexVector(kvIndices, nameof(kvIndices));
+        long b = q.Shape[0], h = q.Shape[1], d = q.Shape[2];
+        TensorCheck.CacheAttentionShapes(q, kCache, vCache, output);
         CheckHeadDim(d, nameof(q));
         TensorCheck.ShapeIs(kvIndptr, new Shape(b + 1), nameof(kvIndptr));
         long nnz = kvIndices.Shape[0];

@@ -35,20 +35,12 @@ public sealed partial class CudaBackend
         OnDevice(q, kCache, vCache, cuSeqLens, kvIndptr, kvIndices, output);
         CheckAttentionFloats(q, (kCache, nameof(kCache)), (vCache, nameof(vCache)), output);
         foreach (var (tensor, name) in new[] { (cuSeqLens, nameof(cuSeqLens)), (kvIndptr, nameof(kvIndptr)), (kvIndices, nameof(kvIndices)) })
-        {
-            TensorCheck.Is(tensor, DType.I32, name);
-            TensorCheck.Rank(tensor, 1, name);
-        }
+            TensorCheck.IndexVector(tensor, name);
         if (cuSeqLens.Shape[0] == 0)
             throw new ArgumentException($"{nameof(cuSeqLens)} has shape {cuSeqLens.Shape}, expected [B + 1] with at least one entry", nameof(cuSeqLens));
         TensorCheck.ShapeIs(kvIndptr, cuSeqLens.Shape, nameof(kvIndptr));
-        long t = q.Shape[0], h = q.Shape[1], d = q.Shape[2], hkv = kCache.Shape[1];
-        if (kCache.Shape[2] != d)
-            throw new ArgumentException($"kCache has shape {kCache.Shape}, expected [S, Hkv, {d}] to match q {q.Shape}", nameof(kCache));
-        TensorCheck.SameShape(kCache, vCache, nameof(kCache), nameof(vCache));
-        TensorCheck.SameShape(q, output, nameof(q), nameof(output));
-        if (h == 0 || hkv == 0 || h % hkv != 0)
-            throw new ArgumentException($"q has {h} heads, expected a positive multiple of the {hkv} kv heads of kCache {kCache.Shape}", nameof(q));
+        long t = q.Shape[0], h = q.Shape[1], d = q.Shape[2];
+        TensorCheck.CacheAttentionShapes(q, kCache, vCache, output);
         CheckHeadDim(d, nameof(q));
         if (t > int.MaxValue || h > ushort.MaxValue || cuSeqLens.Shape[0] > int.MaxValue || kvIndices.Shape[0] > int.MaxValue || kCache.Shape[0] > int.MaxValue)
             throw new ArgumentException($"chunked prefill sizes exceed the kernel's 32-bit indices: q {q.Shape}, kvIndices {kvIndices.Shape}, kCache {kCache.Shape}", nameof(q));
