@@ -6,7 +6,7 @@ namespace DyCoke.Tensors.Cuda;
 
 public sealed partial class CudaBackend
 {
-    // Must match DYC_PF_ROWS, DYC_PF_KEYS, DYC_PF_THREADS and DYC_PF_PSTRIDE in attention_prefill.cu.
+    // Must match DYC_AT_ROWS, DYC_AT_KEYS, DYC_AT_THREADS and DYC_AT_PSTRIDE in Kernels/dyc_attention_tiles.cuh.
     private const int PrefillQueryTile = 64;
     private const int PrefillKeyTile = 32;
     private const int PrefillThreads = 128;
