@@ -84,25 +84,25 @@ public sealed class ModelRunner : IDisposable
             {
                 PrefillChunks(chunks, completed, rows);
             }
-            catch (Exception e) when (IsSequenceFailure(e) && chunks.Count > 1)
-            {
-                // The batch failed: run each chunk alone so only the sequence that breaks the forward fails. A chunk
-                // re-run rewrites the same KV slots, and progress advances only after a successful forward.
-                foreach (var chunk in chunks)
-                {
-                    try
-                    {
-                        PrefillChunks([chunk], completed, rows);
-                    }
-                    catch (Exception single) when (IsSequenceFailure(single))
-                    {
-                        failed.Add((chunk.Seq, single.Message));
-                    }
-                }
-            }
             catch (Exception e) when (IsSequenceFailure(e))
             {
-                failed.Add((chunks[0].Seq, e.Message));
+                if (chunks.Count == 1) failed.Add((chunks[0].Seq, e.Message));
+                else
+                {
+                    // The batch failed: run each chunk alone so only a sequence that breaks the forward by itself fails.
+                    // A re-run rewrites the same KV slots, and progress advances only after a successful forward.
+                    foreach (var chunk in chunks)
+                    {
+                        try
+                        {
+                            PrefillChunks([chunk], completed, rows);
+                        }
+                        catch (Exception single) when (IsSequenceFailure(single))
+                        {
+                            failed.Add((chunk.Seq, single.Message));
+                        }
+                    }
+                }
             }
         }
         return new PrefillResult(completed, [.. rows]) { Failed = failed };

@@ -115,7 +115,7 @@ public sealed class Sequence
     internal CancellationTokenRegistration CancellationRegistration { get; set; }
 
     /// <summary>The KV slot of the token at <paramref name="position"/> (page size 1 inside a block).</summary>
-    public int SlotOf(int position) => _blocks[position / BlockSize] * BlockSize + position % BlockSize;
+    public int SlotOf(int position) => SlotView(position + 1).Span[position];
 
     /// <summary>Slots of positions [0, count): what a decode step lets this sequence attend to (a copy).</summary>
     public int[] SlotsUpTo(int count) => SlotView(count).ToArray();

@@ -5,14 +5,23 @@ namespace DyCoke.Tensors;
 public static class BackendTransfers
 {
     /// <summary>A new I32 [n] tensor on the backend holding <paramref name="values"/>; the caller owns it.</summary>
-    public static Tensor UploadInts(this IBackend backend, ReadOnlySpan<int> values)
+    public static Tensor UploadInts(this IBackend backend, ReadOnlySpan<int> values) =>
+        backend.MoveToBackend(Tensor.FromArray(values, new Shape(values.Length))); // [n]
+
+    /// <summary>
+    /// Hands a host tensor the caller just filled to the backend: on the CPU it is already where the backend reads it
+    /// and is returned as is; otherwise a device copy is returned and the host tensor is disposed. Either way the
+    /// caller owns the result and must not use <paramref name="host"/> again.
+    /// </summary>
+    public static Tensor MoveToBackend(this IBackend backend, Tensor host)
     {
-        var host = Tensor.FromArray(values, new Shape(values.Length)); // [n]
-        if (backend.Device == DeviceKind.Cpu) return host; // already where the backend reads it: one copy, not three passes
-        using var staged = host;
-        var device = backend.Allocate(DType.I32, host.Shape); // [n]
-        backend.Copy(host, device);
-        return device;
+        if (backend.Device == DeviceKind.Cpu) return host;
+        using (host)
+        {
+            var device = backend.Allocate(host.DType, host.Shape); // host's shape
+            backend.Copy(host, device);
+            return device;
+        }
     }
 
     /// <summary>

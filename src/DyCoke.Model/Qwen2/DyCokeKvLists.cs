@@ -154,15 +154,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         var host = Tensor.Cpu(DType.I32, new Shape(offsets[^1])); // [nnz]
         var indices = host.Span<int>();
         for (int b = 0; b < lists.Length; b++) lists[b].Span.CopyTo(indices[offsets[b]..]);
-        Tensor indicesTensor = host;
-        if (_backend.Device != DeviceKind.Cpu)
-        {
-            using (host)
-            {
-                indicesTensor = _backend.Allocate(DType.I32, host.Shape);
-                _backend.Copy(host, indicesTensor);
-            }
-        }
+        var indicesTensor = _backend.MoveToBackend(host); // [nnz]
         _uploaded.Add(indicesTensor);
         return new Stage(lists, offsets, indptrTensor, indicesTensor);
     }

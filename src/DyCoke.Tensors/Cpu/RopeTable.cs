@@ -28,8 +28,8 @@ internal sealed class RopeTable
 
     public int HeadDim { get; }
 
-    /// <summary>The inverse frequencies [D/2], for rows computed outside the table.</summary>
-    public ReadOnlySpan<float> InverseFrequencies => _invFreq;
+    /// <summary>The inverse frequencies [D/2], for rows computed outside the table (read only).</summary>
+    public float[] InverseFrequencies => _invFreq;
 
     /// <summary>
     /// A snapshot of rows covering positions up to <paramref name="maxPosition"/> when it is below

@@ -23,24 +23,23 @@ public sealed partial class CpuBackend
         int t = (int)q.Shape[0], h = (int)q.Shape[1], hkv = (int)k.Shape[1], d = (int)q.Shape[2];
         int half = d / 2;
 
-        ReadOnlySpan<int> positionSpan = positions.Span<int>(); // [T]
         int maxPosition = 0;
-        foreach (int p in positionSpan) maxPosition = Math.Max(maxPosition, p);
-        RopeTable table = RopeTableFor(theta, d);
-        float[] rows = table.RowsFor(maxPosition); // [capacity, 2, D/2]: cos then sin per position
-        float[] invFreq = table.InverseFrequencies.ToArray(); // [D/2], for positions past the table
-        int cached = rows.Length / d;
+        foreach (int p in positions.Span<int>()) maxPosition = Math.Max(maxPosition, p);
+        RopeTable ropeTable = RopeTableFor(theta, d);
+        float[] cosSin = ropeTable.RowsFor(maxPosition); // [cached, 2, D/2]: cos then sin per position
+        float[] invFreq = ropeTable.InverseFrequencies; // [D/2], for positions past the table
+        int cached = cosSin.Length / d;
         nint qPtr = q.Pointer, kPtr = k.Pointer, posPtr = positions.Pointer;
         ParallelFor(t, (long)(h + hkv) * d * 3, (start, end) =>
         {
             float[] scratch = ArrayPool<float>.Shared.Rent(2 * half); // [2, D/2]: cos then sin of one uncached position
-            fixed (float* inv = invFreq, cs = scratch, table = rows)
+            fixed (float* inv = invFreq, cs = scratch, rows = cosSin)
             {
                 for (int i = start; i < end; i++)
                 {
                     int position = ((int*)posPtr)[i];
                     float* row = cs;
-                    if (position < cached) row = table + (long)position * d;
+                    if (position < cached) row = rows + (long)position * d;
                     else FillCosSin(position, inv, cs, cs + half, half);
                     float* qRow = (float*)qPtr + (long)i * h * d; // [H, D]
                     for (int j = 0; j < h; j++) RotateHalves(qRow + j * d, row, row + half, half);
