@@ -160,6 +160,8 @@ log "DyCoke merged $before video tokens to $after"
 # SIGTERM drains and exits 0 well inside the stop timeout.
 podman stop -t 30 "$name" >/dev/null 2>&1
 code=$(podman inspect -f '{{.State.ExitCode}}' "$name")
-podman logs "$name" 2>&1 | grep -q "Draining" || { log "no drain logged on SIGTERM" >&2; exit 1; }
+# The whole log first: under pipefail, `podman logs | grep -q` fails whenever grep stops reading early (SIGPIPE).
+stopped_log=$(podman logs "$name" 2>&1)
+grep -q "Draining" <<<"$stopped_log" || { log "no drain logged on SIGTERM" >&2; exit 1; }
 [ "$code" = 0 ] || { log "exit code $code after SIGTERM" >&2; exit 1; }
 log "passed in $(elapsed) s"
