@@ -39,12 +39,12 @@ public static class EngineBench
 
     /// <summary>
     /// Options: --model DIR (default: the demo checkpoint, written to a temp dir), --concurrency 1,4,16, --frames F (4),
-    /// --max-tokens N (64), --temperature T (0 = greedy; 1 = OpenAI's default), --dycoke on|off (on), --threads N (all cores), --ops on (per-op ms of a decode step), --reps N (5; the median run is reported), --json PATH.
+    /// --max-tokens N (64), --temperature T (0 = greedy; 1 = OpenAI's default), --dycoke on|off (on), --threads N (all cores), --ops on (per-op ms of a decode step), --kv-dtype auto|float32|bfloat16 (auto: as the server, BF16 on the CPU), --reps N (5; the median run is reported), --json PATH.
     /// </summary>
     /// <returns>0 on success, 2 on bad arguments.</returns>
     public static int Run(string[] args)
     {
-        var options = new BenchArgs(args, "model", "concurrency", "frames", "max-tokens", "temperature", "dycoke", "json", "threads", "ops", "reps");
+        var options = new BenchArgs(args, "model", "concurrency", "frames", "max-tokens", "temperature", "dycoke", "json", "threads", "ops", "reps", "kv-dtype");
         bool showOps = options.String("ops") is "on";
         int reps = options.Int("reps", 5);
         int frames = options.Int("frames", 4), maxTokens = options.Int("max-tokens", 64);
@@ -67,18 +67,19 @@ public static class EngineBench
             var timing = new TimingBackend(cpu);
             using var model = LlavaOnevisionModel.Load(modelDir, cpu);
             using var timedModel = LlavaOnevisionModel.Load(modelDir, timing);
+            DType kvDType = KvCacheDTypeOption.Resolve(options.String("kv-dtype"), model); // as the server resolves Model:KvCacheDType
             Console.WriteLine($"engine bench: {cpu.Name}, {Environment.ProcessorCount} cores, {model.Config.Text.NumHiddenLayers} layers × {model.Config.Text.HiddenSize}, " +
-                $"vocabulary {model.Config.Text.VocabSize}, {frames} frames, {maxTokens} tokens, temperature {temperature}, DyCoke {(dycoke ? "on" : "off")}");
+                $"vocabulary {model.Config.Text.VocabSize}, {frames} frames, {maxTokens} tokens, temperature {temperature}, DyCoke {(dycoke ? "on" : "off")}, KV cache {KvCacheDTypeOption.NameOf(kvDType)}");
             var sampling = new SamplingParams { Temperature = temperature, MaxTokens = maxTokens, IgnoreEos = true, Seed = 7 };
-            RunLevel(model, null, levels.Max(), frames, sampling, dycoke); // warm-up: allocator, caches, one-time JIT
+            RunLevel(model, null, levels.Max(), frames, sampling, dycoke, kvDType); // warm-up: allocator, caches, one-time JIT
             // Runs are interleaved level by level within each repetition (C = 1, 4, 16, 1, 4, 16, ...): the load this
             // shared VM sees drifts over minutes, and interleaving lets each repetition's levels share the same drift.
             var runs = levels.ToDictionary(c => c, _ => new List<Level>());
             for (int rep = 0; rep < reps; rep++)
-                foreach (int c in levels) runs[c].Add(RunLevel(model, null, c, frames, sampling, dycoke));
+                foreach (int c in levels) runs[c].Add(RunLevel(model, null, c, frames, sampling, dycoke, kvDType));
             var results = levels.Select(c =>
             {
-                var timed = RunLevel(timedModel, timing, c, frames, sampling, dycoke);
+                var timed = RunLevel(timedModel, timing, c, frames, sampling, dycoke, kvDType);
                 // Sub-millisecond steps on a shared VM swing ±50 % run to run: report the run with the median step time.
                 var sorted = runs[c].OrderBy(r => r.StepMs).ToList();
                 var level = sorted[sorted.Count / 2] with
@@ -110,7 +111,7 @@ public static class EngineBench
 
     // Submits c requests at once and reads every stream to the end; only steps that decode the full batch and
     // prefill nothing enter the step statistics, so prefill cost and the ramp-down tail do not blur them.
-    private static Level RunLevel(LlavaOnevisionModel model, TimingBackend? timing, int c, int frames, SamplingParams sampling, bool dycoke)
+    private static Level RunLevel(LlavaOnevisionModel model, TimingBackend? timing, int c, int frames, SamplingParams sampling, bool dycoke, DType kvDType)
     {
         var steps = new List<(EngineStepStats Stats, double OpMs, double CpuMs, double BookkeepingMs)>();
         double lastOpMs = timing?.TotalMs ?? 0, lastBookMs = timing?.BookkeepingMs ?? 0, lastCpuMs = -1;
@@ -135,7 +136,7 @@ public static class EngineBench
         };
         int perVideo = model.Video.TokensPerVideo(frames);
         int slots = c * (perVideo + sampling.MaxTokens + 64) + 1024;
-        using var engine = new Engine.Engine(new ModelRunner(model, slots), engineOptions);
+        using var engine = new Engine.Engine(new ModelRunner(model, slots, kvCacheDType: kvDType), engineOptions);
         var clock = Stopwatch.StartNew();
         var readers = Enumerable.Range(0, c).Select(i =>
         {

@@ -33,7 +33,9 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
     /// <summary>A copy of the per-op millisecond totals, for differences between two moments.</summary>
     public Dictionary<string, double> Snapshot() => _totals.ToDictionary(kv => kv.Key, kv => kv.Value.Ms, StringComparer.Ordinal);
 
-    private void Time(string op, Action call)
+    // entry: the timestamp taken as the wrapper's first argument, so building the op name and the closure (before
+    // the op starts) counts as bookkeeping too, not as engine time.
+    private void Time(long entry, string op, Action call)
     {
         long start = Stopwatch.GetTimestamp();
         call();
@@ -42,65 +44,65 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
         TotalMs += ms;
         var (total, calls) = _totals.GetValueOrDefault(op);
         _totals[op] = (total + ms, calls + 1);
-        BookkeepingMs += Stopwatch.GetElapsedTime(end).TotalMilliseconds;
+        BookkeepingMs += Stopwatch.GetElapsedTime(entry, start).TotalMilliseconds + Stopwatch.GetElapsedTime(end).TotalMilliseconds;
     }
 
     public Tensor Allocate(DType dtype, Shape shape)
     {
         Tensor? result = null;
-        Time("Allocate", () => result = inner.Allocate(dtype, shape));
+        Time(Stopwatch.GetTimestamp(), "Allocate", () => result = inner.Allocate(dtype, shape));
         return result!;
     }
 
-    public void Synchronize() => Time("Synchronize", inner.Synchronize);
+    public void Synchronize() => Time(Stopwatch.GetTimestamp(), "Synchronize", inner.Synchronize);
 
-    public void Copy(Tensor src, Tensor dst) => Time("Copy", () => inner.Copy(src, dst));
+    public void Copy(Tensor src, Tensor dst) => Time(Stopwatch.GetTimestamp(), "Copy", () => inner.Copy(src, dst));
 
-    public void Convert(Tensor src, Tensor dst) => Time("Convert", () => inner.Convert(src, dst));
+    public void Convert(Tensor src, Tensor dst) => Time(Stopwatch.GetTimestamp(), "Convert", () => inner.Convert(src, dst));
 
-    public void GatherRows(Tensor src, Tensor indices, Tensor dst) => Time("GatherRows", () => inner.GatherRows(src, indices, dst));
+    public void GatherRows(Tensor src, Tensor indices, Tensor dst) => Time(Stopwatch.GetTimestamp(), "GatherRows", () => inner.GatherRows(src, indices, dst));
 
     // Keyed by W [N, K] so q/k/v/o, the MLP and the head appear separately.
     public void Linear(Tensor x, Tensor weight, Tensor? bias, Tensor y) =>
-        Time($"Linear N={weight.Shape[0]} K={weight.Shape[1]}", () => inner.Linear(x, weight, bias, y));
+        Time(Stopwatch.GetTimestamp(), $"Linear N={weight.Shape[0]} K={weight.Shape[1]}", () => inner.Linear(x, weight, bias, y));
 
-    public void Embedding(Tensor ids, Tensor table, Tensor y) => Time("Embedding", () => inner.Embedding(ids, table, y));
+    public void Embedding(Tensor ids, Tensor table, Tensor y) => Time(Stopwatch.GetTimestamp(), "Embedding", () => inner.Embedding(ids, table, y));
 
-    public void RmsNorm(Tensor x, Tensor weight, float eps, Tensor y) => Time("RmsNorm", () => inner.RmsNorm(x, weight, eps, y));
+    public void RmsNorm(Tensor x, Tensor weight, float eps, Tensor y) => Time(Stopwatch.GetTimestamp(), "RmsNorm", () => inner.RmsNorm(x, weight, eps, y));
 
     public void AddRmsNorm(Tensor x, Tensor residual, Tensor weight, float eps, Tensor y) =>
-        Time("AddRmsNorm", () => inner.AddRmsNorm(x, residual, weight, eps, y));
+        Time(Stopwatch.GetTimestamp(), "AddRmsNorm", () => inner.AddRmsNorm(x, residual, weight, eps, y));
 
     public void LayerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor y) =>
-        Time("LayerNorm", () => inner.LayerNorm(x, weight, bias, eps, y));
+        Time(Stopwatch.GetTimestamp(), "LayerNorm", () => inner.LayerNorm(x, weight, bias, eps, y));
 
-    public void Add(Tensor a, Tensor b, Tensor y) => Time("Add", () => inner.Add(a, b, y));
+    public void Add(Tensor a, Tensor b, Tensor y) => Time(Stopwatch.GetTimestamp(), "Add", () => inner.Add(a, b, y));
 
-    public void SiluMul(Tensor gateUp, Tensor y) => Time("SiluMul", () => inner.SiluMul(gateUp, y));
+    public void SiluMul(Tensor gateUp, Tensor y) => Time(Stopwatch.GetTimestamp(), "SiluMul", () => inner.SiluMul(gateUp, y));
 
-    public void Gelu(Tensor x, GeluApproximation approximation, Tensor y) => Time("Gelu", () => inner.Gelu(x, approximation, y));
+    public void Gelu(Tensor x, GeluApproximation approximation, Tensor y) => Time(Stopwatch.GetTimestamp(), "Gelu", () => inner.Gelu(x, approximation, y));
 
-    public void Softmax(Tensor x, Tensor y) => Time("Softmax", () => inner.Softmax(x, y));
+    public void Softmax(Tensor x, Tensor y) => Time(Stopwatch.GetTimestamp(), "Softmax", () => inner.Softmax(x, y));
 
     public void RopeAndStoreKv(Tensor q, Tensor k, Tensor v, Tensor positions, Tensor slotMapping, Tensor kCache, Tensor vCache, float theta) =>
-        Time("RopeAndStoreKv", () => inner.RopeAndStoreKv(q, k, v, positions, slotMapping, kCache, vCache, theta));
+        Time(Stopwatch.GetTimestamp(), "RopeAndStoreKv", () => inner.RopeAndStoreKv(q, k, v, positions, slotMapping, kCache, vCache, theta));
 
     public void AttentionPrefill(Tensor q, Tensor k, Tensor v, Tensor cuSeqLens, bool causal, float scale, Tensor output) =>
-        Time(causal ? "AttentionPrefill causal" : "AttentionPrefill full", () => inner.AttentionPrefill(q, k, v, cuSeqLens, causal, scale, output));
+        Time(Stopwatch.GetTimestamp(), causal ? "AttentionPrefill causal" : "AttentionPrefill full", () => inner.AttentionPrefill(q, k, v, cuSeqLens, causal, scale, output));
 
     public void AttentionDecode(Tensor q, Tensor kCache, Tensor vCache, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output, Tensor? meanProbs) =>
-        Time("AttentionDecode", () => inner.AttentionDecode(q, kCache, vCache, kvIndptr, kvIndices, scale, output, meanProbs));
+        Time(Stopwatch.GetTimestamp(), "AttentionDecode", () => inner.AttentionDecode(q, kCache, vCache, kvIndptr, kvIndices, scale, output, meanProbs));
 
     public void AttentionPrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output) =>
-        Time("AttentionPrefillCached", () => inner.AttentionPrefillCached(q, kCache, vCache, cuSeqLens, kvIndptr, kvIndices, scale, output));
+        Time(Stopwatch.GetTimestamp(), "AttentionPrefillCached", () => inner.AttentionPrefillCached(q, kCache, vCache, cuSeqLens, kvIndptr, kvIndices, scale, output));
 
-    public void BilinearResize(Tensor x, Tensor y) => Time("BilinearResize", () => inner.BilinearResize(x, y));
+    public void BilinearResize(Tensor x, Tensor y) => Time(Stopwatch.GetTimestamp(), "BilinearResize", () => inner.BilinearResize(x, y));
 
-    public void RowCosine(Tensor a, Tensor b, Tensor output) => Time("RowCosine", () => inner.RowCosine(a, b, output));
+    public void RowCosine(Tensor a, Tensor b, Tensor output) => Time(Stopwatch.GetTimestamp(), "RowCosine", () => inner.RowCosine(a, b, output));
 
-    public void TopK(Tensor scores, int k, Tensor values, Tensor indices) => Time("TopK", () => inner.TopK(scores, k, values, indices));
+    public void TopK(Tensor scores, int k, Tensor values, Tensor indices) => Time(Stopwatch.GetTimestamp(), "TopK", () => inner.TopK(scores, k, values, indices));
 
-    public void ArgMax(Tensor x, Tensor indices) => Time("ArgMax", () => inner.ArgMax(x, indices));
+    public void ArgMax(Tensor x, Tensor indices) => Time(Stopwatch.GetTimestamp(), "ArgMax", () => inner.ArgMax(x, indices));
 
     // The inner backend belongs to the caller.
     public void Dispose()

@@ -89,15 +89,28 @@ public sealed class DynamicKvPruning
     /// <exception cref="ArgumentOutOfRangeException">position lies inside or before the span.</exception>
     public int[] AttendedPositions(DyCokeStep step, int position)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        return AttendedSlots(step, Enumerable.Range(0, position + 1).ToArray());
+    }
+
+    /// <summary>
+    /// The KV slots layers ≥ L attend to: slots[p] for every p of <see cref="AttendedPositions"/> at the newest
+    /// position, where <paramref name="slots"/> [p + 1] holds the slot of every logical position 0..p. Built in one
+    /// pass: this runs for every pruned sequence at every decode step.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The newest position lies inside or before the span.</exception>
+    public int[] AttendedSlots(DyCokeStep step, ReadOnlySpan<int> slots)
+    {
         ArgumentNullException.ThrowIfNull(step);
-        ArgumentOutOfRangeException.ThrowIfLessThan(position, SpanStart + SpanLength);
-        if (step.KeptSpanIndices is not { } kept) return Enumerable.Range(0, position + 1).ToArray();
-        var positions = new int[SpanStart + kept.Length + (position + 1 - SpanStart - SpanLength)];
-        int n = 0;
-        for (int p = 0; p < SpanStart; p++) positions[n++] = p;
-        foreach (int i in kept) positions[n++] = SpanStart + i;
-        for (int p = SpanStart + SpanLength; p <= position; p++) positions[n++] = p;
-        return positions;
+        int position = slots.Length - 1, spanEnd = SpanStart + SpanLength;
+        ArgumentOutOfRangeException.ThrowIfLessThan(position, spanEnd, "the newest position");
+        if (step.KeptSpanIndices is not { } kept) return slots.ToArray();
+        var attended = new int[SpanStart + kept.Length + (position + 1 - spanEnd)];
+        slots[..SpanStart].CopyTo(attended);
+        var visual = slots.Slice(SpanStart, SpanLength);
+        for (int j = 0; j < kept.Length; j++) attended[SpanStart + j] = visual[kept[j]];
+        slots[spanEnd..].CopyTo(attended.AsSpan(SpanStart + kept.Length));
+        return attended;
     }
 
     /// <summary>The <paramref name="k"/> largest scores' indices (ties: lower index), returned ascending.</summary>

@@ -4,6 +4,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using DyCoke.Tensors;
 
 namespace DyCoke.Engine;
 
@@ -47,6 +48,9 @@ public sealed class Engine : IEngine, IDisposable
     }
 
     public int MaxModelLength { get; }
+
+    /// <summary>The element type of the runner's KV cache.</summary>
+    public DType KvCacheDType => _runner.KvCacheDType;
 
     public EngineSnapshot Snapshot() => _snapshot;
 
@@ -198,11 +202,11 @@ public sealed class Engine : IEngine, IDisposable
     }
 
     // Returns (model seconds, sampling seconds) for the step's statistics.
-    private (double Run, double Sample) RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, float[]> run)
+    private (double Run, double Sample) RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, ReadOnlyMemory<float>> run)
     {
         if (batch.Count == 0) return (0, 0);
         long start = Stopwatch.GetTimestamp();
-        float[] logits; // [B·V]
+        ReadOnlyMemory<float> logits; // [B·V]
         try
         {
             logits = run(batch);
@@ -218,7 +222,7 @@ public sealed class Engine : IEngine, IDisposable
         for (int b = 0; b < batch.Count; b++)
         {
             var seq = batch[b];
-            int token = _sampler.Sample(logits.AsSpan(b * v, v), seq.Sampling, seq.Random, seq.OutputCounts);
+            int token = _sampler.Sample(logits.Span.Slice(b * v, v), seq.Sampling, seq.Random, seq.OutputCounts);
             seq.AppendToken(token);
             bool stop = !seq.Sampling.IgnoreEos && _endOfTurn.Contains(token) || seq.Sampling.StopTokenIds.Contains(token);
             if (stop) End(seq, EngineFinishReason.Stop, token);

@@ -1,6 +1,7 @@
 // The only place sequences become tensors (nano-vllm's prepare_prefill/prepare_decode): prefill work encodes video
 // frames, runs TTM, embeds the prompts and runs Qwen2 prefill over chunks; a decode batch feeds each sequence's last
 // token. Logits come back to the host as F32 rows for the sampler.
+using System.Runtime.InteropServices;
 using DyCoke.Compression;
 using DyCoke.Model.Llava;
 using DyCoke.Model.Qwen2;
@@ -23,13 +24,16 @@ public sealed class ModelRunner : IDisposable
     private readonly LlavaOnevisionModel _model;
     private readonly KvCache _cache;
     private readonly IDecodeKvListsProvider _kvLists;
+    private float[] _logits = []; // [B·V] of the last forward, reused (valid until the next one)
 
-    /// <summary>Allocates a KV cache of <paramref name="numSlots"/> slots per layer for <paramref name="model"/>.</summary>
-    public ModelRunner(LlavaOnevisionModel model, int numSlots, IDecodeKvListsProvider? kvLists = null)
+    /// <summary>Allocates a KV cache of <paramref name="numSlots"/> slots per layer for <paramref name="model"/>, in
+    /// <paramref name="kvCacheDType"/> (default: the activation dtype).</summary>
+    /// <exception cref="ArgumentException">The model's backend cannot keep the cache in that dtype.</exception>
+    public ModelRunner(LlavaOnevisionModel model, int numSlots, IDecodeKvListsProvider? kvLists = null, DType? kvCacheDType = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
-        _cache = model.LanguageModel.CreateKvCache(numSlots); // per layer [S, Hkv, D]
+        _cache = model.LanguageModel.CreateKvCache(numSlots, kvCacheDType); // per layer [S, Hkv, D]
         _kvLists = kvLists ?? DyCokeKvListsProvider.Instance;
     }
 
@@ -40,6 +44,8 @@ public sealed class ModelRunner : IDisposable
     public int NumSlots => _cache.NumSlots;
 
     public long KvCacheBytes => _cache.ByteCount;
+
+    public DType KvCacheDType => _cache.DType;
 
     /// <summary>Vocabulary rows of the logits.</summary>
     public int VocabSize => _model.Config.Text.VocabSize;
@@ -140,7 +146,7 @@ public sealed class ModelRunner : IDisposable
         using var batch = chunks.All(ch => ch.Start == 0)
             ? PrefillBatch.Create(_model.Backend, lengths, positions, slots)
             : PrefillBatch.CreateChunked(_model.Backend, lengths, positions, slots, contexts);
-        float[] logits; // [B·V]
+        ReadOnlyMemory<float> logits; // [B·V]
         using (var device = _model.LanguageModel.Prefill(embeds, batch, _cache)) logits = ReadLogits(device); // [B, V]
 
         int v = VocabSize;
@@ -150,13 +156,13 @@ public sealed class ModelRunner : IDisposable
             seq.AdvancePrefill(n);
             if (!seq.IsPrefilled) continue;
             completed.Add(seq);
-            rows.AddRange(logits.AsSpan(b * v, v));
+            rows.AddRange(logits.Span.Slice(b * v, v));
         }
     }
 
     /// <summary>One decode step: each sequence feeds its last token at position NumTokens − 1 and attends to the slots
-    /// the kv-lists provider gives. Returns host logits [B·V].</summary>
-    public float[] Decode(IReadOnlyList<Sequence> batch)
+    /// the kv-lists provider gives. Returns host logits [B·V], valid until the runner's next forward.</summary>
+    public ReadOnlyMemory<float> Decode(IReadOnlyList<Sequence> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var backend = _model.Backend;
@@ -242,14 +248,30 @@ public sealed class ModelRunner : IDisposable
         state.VideoFeatures = null;
     }
 
-    private float[] ReadLogits(Tensor logits)
+    // Logits land in one buffer reused step after step (a fresh B·V array per step was most of the engine
+    // thread's allocation, each one paid in page faults and zeroing).
+    private ReadOnlyMemory<float> ReadLogits(Tensor logits)
     {
-        if (logits.Device == DeviceKind.Cpu) return logits.ToFloatArray();
-        var backend = _model.Backend;
-        backend.Synchronize();
-        using var host = Tensor.Cpu(logits.DType, logits.Shape); // [B, V]
-        backend.Copy(logits, host);
-        return host.ToFloatArray();
+        int n = checked((int)logits.NumElements);
+        if (_logits.Length < n) _logits = new float[n];
+        var destination = _logits.AsSpan(0, n); // [B·V]
+        if (logits.Device == DeviceKind.Cpu) ConvertToF32(logits, destination);
+        else
+        {
+            var backend = _model.Backend;
+            backend.Synchronize();
+            using var host = Tensor.Cpu(logits.DType, logits.Shape); // [B, V]
+            backend.Copy(logits, host);
+            ConvertToF32(host, destination);
+        }
+        return _logits.AsMemory(0, n);
+    }
+
+    // Host logits [B·V] into F32: a copy, or the exact widening of F16/BF16 logits.
+    private static void ConvertToF32(Tensor host, Span<float> destination)
+    {
+        if (host.DType == DType.F32) host.Span<float>().CopyTo(destination);
+        else DTypeConversion.ConvertToF32(host.DType, MemoryMarshal.AsBytes(host.Span<ushort>()), destination);
     }
 
     public void Dispose() => _cache.Dispose();

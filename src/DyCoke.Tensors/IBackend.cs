@@ -69,6 +69,8 @@ public interface IBackend : IDisposable
     void Softmax(Tensor x, Tensor y);
 
     // ---- attention and KV cache ----
+    // The caches hold the activation dtype; a CPU backend also takes BF16 caches (stored rounded to nearest even,
+    // widened exactly on load), which halve the bytes a decode step reads.
 
     /// <summary>
     /// NeoX rotary embedding (pairs (i, i + D/2), inv_freq = θ^(−2i/D)) at explicit positions, applied in place to

@@ -1,6 +1,7 @@
 // Top-k selection over a host row with a stable order (value descending, index ascending), shared by the CPU TopK op
 // and by host-side callers (DyCoke's kept-token choice): each (value, index) becomes one ulong whose ascending order is
 // the wanted order, so selection and sorting are integer work on distinct keys, O(n) plus a sort of the k chosen.
+using System.Buffers;
 using System.Runtime.CompilerServices;
 
 namespace DyCoke.Tensors;
@@ -77,13 +78,22 @@ public static class TopKSelection
     {
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, scores.Length);
-        var keys = new ulong[scores.Length]; // [N] packed (rank, index)
-        for (int i = 0; i < scores.Length; i++)
-            keys[i] = ((ulong)DescendingRank(scores[i]) << 32) | (uint)i;
-        if (k < keys.Length) PartitionSmallest(keys, k);
-        var kept = new int[k]; // [k]
-        for (int j = 0; j < k; j++) kept[j] = (int)(uint)keys[j];
-        Array.Sort(kept);
-        return kept;
+        // Pooled: DyCoke selects for every video sequence at many decode steps.
+        ulong[] rented = ArrayPool<ulong>.Shared.Rent(scores.Length);
+        try
+        {
+            var keys = rented.AsSpan(0, scores.Length); // [N] packed (rank, index)
+            for (int i = 0; i < scores.Length; i++)
+                keys[i] = ((ulong)DescendingRank(scores[i]) << 32) | (uint)i;
+            if (k < keys.Length) PartitionSmallest(keys, k);
+            var kept = new int[k]; // [k]
+            for (int j = 0; j < k; j++) kept[j] = (int)(uint)keys[j];
+            Array.Sort(kept);
+            return kept;
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(rented);
+        }
     }
 }

@@ -82,6 +82,18 @@ public sealed class DynamicKvPruningTests
     }
 
     [Fact]
+    public void AttendedSlots_Pruned_MapsTheAttendedPositionsThroughTheSlotList()
+    {
+        var dp = new DynamicKvPruning(new DyCokeOptions { Mode = DyCokeMode.Reference, P = 0.5 }, 3, 5); // span [3, 7)
+        var step = dp.Decide([0.4f, 0.1f, 0.3f, 0.2f]);
+        int[] slots = [40, 41, 42, 90, 91, 92, 93, 17, 60, 61, 5]; // positions 0..10, scattered over the cache
+
+        Assert.Equal([40, 41, 42, 90, 92, 17, 60, 61, 5], dp.AttendedSlots(step, slots));
+        Assert.Equal(dp.AttendedPositions(step, 10).Select(p => slots[p]), dp.AttendedSlots(step, slots));
+        Assert.Throws<ArgumentOutOfRangeException>(() => dp.AttendedSlots(step, slots.AsSpan(0, 6)));
+    }
+
+    [Fact]
     public void AttendedPositions_Unpruned_IsEveryPosition()
     {
         var dp = new DynamicKvPruning(new DyCokeOptions { Mode = DyCokeMode.Reference, P = 0.5 }, 1, 3);

@@ -70,11 +70,11 @@ public sealed class ChunkedPrefillEngineTests(DemoEngineFixture fixture) : IClas
         return step;
     }
 
-    private static void AppendArgMax(IReadOnlyList<Sequence> batch, float[] logits, int vocab)
+    private static void AppendArgMax(IReadOnlyList<Sequence> batch, ReadOnlyMemory<float> logits, int vocab)
     {
         for (int b = 0; b < batch.Count; b++)
         {
-            var row = logits.AsSpan(b * vocab, vocab);
+            var row = logits.Span.Slice(b * vocab, vocab);
             int best = 0;
             for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
             batch[b].AppendToken(best);

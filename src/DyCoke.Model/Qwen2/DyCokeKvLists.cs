@@ -50,7 +50,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(sequences);
         if (sequences.Count == 0) throw new ArgumentException("no sequences", nameof(sequences));
-        var layers = new SortedSet<int>();
+        var layers = new List<int>(1); // the distinct L, usually one
         var full = new ReadOnlyMemory<int>[sequences.Count]; // [B][len_b]
         for (int b = 0; b < sequences.Count; b++)
         {
@@ -61,10 +61,11 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             {
                 if (pruning.SpanStart + pruning.SpanLength >= slots.Length)
                     throw new ArgumentException($"sequence {b}: the visual span [{pruning.SpanStart}, {pruning.SpanStart + pruning.SpanLength}) does not end before the new token at {slots.Length - 1}", nameof(sequences));
-                layers.Add(pruning.FirstPrunedLayer);
+                if (!layers.Contains(pruning.FirstPrunedLayer)) layers.Add(pruning.FirstPrunedLayer);
             }
             full[b] = slots;
         }
+        layers.Sort();
         var lists = new DyCokeKvLists(backend, sequences.ToArray(), [.. layers]);
         try
         {
@@ -126,12 +127,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             var step = pruning.Decide(span);
             _steps[b] = step;
             if (!step.Pruned) continue;
-            int[] positions = pruning.AttendedPositions(step, slots.Length - 1);
-            var pruned = new int[positions.Length];
-            var all = slots.Span; // [len_b]
-            for (int i = 0; i < positions.Length; i++) pruned[i] = all[positions[i]];
             next ??= (ReadOnlyMemory<int>[])current.Lists.Clone();
-            next[b] = pruned;
+            next[b] = pruning.AttendedSlots(step, slots.Span);
         }
         _stages[group + 1] = next is null ? current : Upload(next);
         _scored++;

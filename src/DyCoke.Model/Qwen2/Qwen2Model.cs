@@ -39,11 +39,25 @@ public sealed class Qwen2Model
 
     public Qwen2Config Config { get; }
 
-    /// <summary>The dtype of hidden states and of the KV cache.</summary>
+    /// <summary>The dtype of hidden states, and of the KV cache unless one is chosen (<see cref="CreateKvCache"/>).</summary>
     public DType ActivationDType { get; }
 
-    /// <summary>Allocates KV pools of <paramref name="numSlots"/> slots per layer for this model.</summary>
-    public KvCache CreateKvCache(int numSlots) => new(_backend, Config, numSlots, ActivationDType);
+    /// <summary>
+    /// Whether this model's backend can keep the KV cache in <paramref name="dtype"/>: the activation dtype always;
+    /// on the CPU also BF16, which its attention ops widen on load (half the bytes a decode step reads).
+    /// </summary>
+    public bool SupportsKvDType(DType dtype) => dtype == ActivationDType || (_backend.Device == DeviceKind.Cpu && dtype == DType.BF16);
+
+    /// <summary>Allocates KV pools of <paramref name="numSlots"/> slots per layer, in <paramref name="dtype"/> (default:
+    /// the activation dtype).</summary>
+    /// <exception cref="ArgumentException">The backend cannot keep the cache in <paramref name="dtype"/>.</exception>
+    public KvCache CreateKvCache(int numSlots, DType? dtype = null)
+    {
+        var kvDType = dtype ?? ActivationDType;
+        if (!SupportsKvDType(kvDType))
+            throw new ArgumentException($"a {kvDType} KV cache is not supported on {_backend.Name} with {ActivationDType} activations", nameof(dtype));
+        return new(_backend, Config, numSlots, kvDType);
+    }
 
     /// <summary>Token embeddings [T, C] (activation dtype, owned by the caller) for I32 ids [T] on the backend.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, V).</exception>
@@ -145,9 +159,9 @@ public sealed class Qwen2Model
     private void CheckCache(KvCache cache)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        if (cache.NumLayers != _layers.Length || cache.NumKvHeads != Config.NumKeyValueHeads || cache.HeadDim != Config.HeadDim || cache.DType != ActivationDType)
+        if (cache.NumLayers != _layers.Length || cache.NumKvHeads != Config.NumKeyValueHeads || cache.HeadDim != Config.HeadDim || !SupportsKvDType(cache.DType))
             throw new ArgumentException(
-                $"the cache has {cache.NumLayers} layers of [S, {cache.NumKvHeads}, {cache.HeadDim}] {cache.DType}, the model needs {_layers.Length} of [S, {Config.NumKeyValueHeads}, {Config.HeadDim}] {ActivationDType}",
+                $"the cache has {cache.NumLayers} layers of [S, {cache.NumKvHeads}, {cache.HeadDim}] {cache.DType}, the model needs {_layers.Length} of [S, {Config.NumKeyValueHeads}, {Config.HeadDim}] in {ActivationDType}{(_backend.Device == DeviceKind.Cpu ? " or BF16" : "")}",
                 nameof(cache));
     }
 }

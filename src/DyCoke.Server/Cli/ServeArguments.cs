@@ -12,6 +12,7 @@ internal static class ServeArguments
         ["--device"] = "--Model:Device",
         ["--served-model-name"] = "--Model:ServedModelName",
         ["--max-model-len"] = "--Model:MaxModelLength",
+        ["--kv-cache-dtype"] = "--Model:KvCacheDType",
         ["--api-key"] = "--Server:ApiKeys:0",
     };
 

@@ -20,6 +20,7 @@ public static class ModelLoader
     /// <summary>Loads the configured checkpoint, or the demo one when none is configured.</summary>
     /// <exception cref="Model.Config.CheckpointException">The checkpoint directory is invalid.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The configured DyCoke L is not a layer below the model's last.</exception>
+    /// <exception cref="ArgumentException">Model:KvCacheDType is unknown or unsupported on the chosen device.</exception>
     public static ServedModel Load(ModelSettings settings, SchedulerSettings scheduler, DyCokeOptions dycoke, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -41,9 +42,11 @@ public static class ModelLoader
                 throw new ArgumentOutOfRangeException(nameof(dycoke), dycoke.L, $"DyCoke:L must be in [1, {layers - 1}] for this {layers}-layer model");
             var tokenizer = Qwen2Tokenizer.Load(directory);
             var prompts = new PromptBuilder(tokenizer, ChatTemplate.FromCheckpoint(directory));
-            int slots = KvSlots(model, settings, scheduler);
-            var runner = new ModelRunner(model, slots);
-            logger.LogInformation("KV cache: {Slots} slots ({MiB:F1} MiB) in blocks of {BlockSize}", slots, runner.KvCacheBytes / 1048576.0, scheduler.BlockSize);
+            var kvDType = KvCacheDTypeOption.Resolve(settings.KvCacheDType, model);
+            int slots = KvSlots(model, kvDType, settings, scheduler);
+            var runner = new ModelRunner(model, slots, kvCacheDType: kvDType);
+            logger.LogInformation("KV cache: {Slots} slots ({MiB:F1} MiB, {DType}) in blocks of {BlockSize}", slots, runner.KvCacheBytes / 1048576.0,
+                KvCacheDTypeOption.NameOf(kvDType), scheduler.BlockSize);
             var engine = new Engine.Engine(runner, new EngineOptions
             {
                 Scheduler = scheduler.ToEngineOptions(),
@@ -83,11 +86,11 @@ public static class ModelLoader
         return root;
     }
 
-    private static int KvSlots(LlavaOnevisionModel model, ModelSettings settings, SchedulerSettings scheduler)
+    private static int KvSlots(LlavaOnevisionModel model, DType kvDType, ModelSettings settings, SchedulerSettings scheduler)
     {
         if (scheduler.KvCacheSlots > 0) return scheduler.KvCacheSlots / scheduler.BlockSize * scheduler.BlockSize;
         var text = model.Config.Text;
-        long perSlot = KvPoolSizing.BytesPerSlot(text.NumHiddenLayers, text.NumKeyValueHeads, text.HeadDim, model.ActivationDType);
+        long perSlot = KvPoolSizing.BytesPerSlot(text.NumHiddenLayers, text.NumKeyValueHeads, text.HeadDim, kvDType);
         if (model.Backend is CudaBackend cuda)
         {
             // Weights are resident by now, so the driver's free memory is what the cache can take; the reserve keeps

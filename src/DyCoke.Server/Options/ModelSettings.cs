@@ -18,6 +18,10 @@ public sealed record ModelSettings
     /// <summary>Prompt + output cap in tokens (the KV pool may lower it).</summary>
     public int MaxModelLength { get; init; } = 16384;
 
+    /// <summary>The KV cache's element type: auto (BF16 on the CPU, the activation dtype on a GPU), float32, bfloat16 or
+    /// float16 (see KvCacheDTypeOption).</summary>
+    public string KvCacheDType { get; init; } = "auto";
+
     /// <summary>Where the demo checkpoint is written once; default ~/.cache/dycoke/demo-model.</summary>
     public string? CacheDirectory { get; init; }
 }

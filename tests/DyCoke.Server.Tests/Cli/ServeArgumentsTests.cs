@@ -22,4 +22,9 @@ public sealed class ServeArgumentsTests
         var result = ServeArguments.Normalize(["serve", "--model", "/m", "--device=cpu", "--urls", "http://127.0.0.1:1", "--api-key", "k"]);
         Assert.Equal(["--Model:Path", "/m", "--Model:Device", "cpu", "--urls", "http://127.0.0.1:1", "--Server:ApiKeys:0", "k"], result);
     }
+
+    [Fact]
+    public void Normalize_KvCacheDType_BecomesTheModelSetting() =>
+        Assert.Equal(["--Model:KvCacheDType", "float32", "--Model:KvCacheDType", "bfloat16"],
+            ServeArguments.Normalize(["--kv-cache-dtype", "float32", "--kv-cache-dtype=bfloat16"]));
 }

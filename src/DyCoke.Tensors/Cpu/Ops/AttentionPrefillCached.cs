@@ -13,7 +13,8 @@ public sealed partial class CpuBackend
     /// the sequence's cuSeqLens range). q, out [T, H, D]; caches [S, Hkv, D]. Sequences with no queries are allowed.
     /// Deterministic: the result does not depend on the thread count.
     /// </summary>
-    /// <exception cref="ArgumentException">A tensor is not an F32 (I32 for the offsets and slots) CPU tensor, the shapes
+    /// <exception cref="ArgumentException">A tensor is not an F32 (I32 for the offsets and slots; F32 or BF16 for the
+    /// caches) CPU tensor, the shapes
     /// disagree, H is not a positive multiple of Hkv, an offset vector does not rise from 0 to its total, a sequence
     /// has fewer context slots than queries, or a slot is outside [0, S).</exception>
     public unsafe void AttentionPrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, float scale, Tensor output)
@@ -49,7 +50,7 @@ public sealed partial class CpuBackend
                     table[4 * next + 3] = prefix + r - cu[b];
                 }
             }
-            var problem = new CachedPrefillProblem((float*)q.Pointer, (float*)kCache.Pointer, (float*)vCache.Pointer, (int*)kvIndices.Pointer,
+            var problem = new CachedPrefillProblem((float*)q.Pointer, (byte*)kCache.Pointer, (byte*)vCache.Pointer, kCache.DType == DType.BF16, (int*)kvIndices.Pointer,
                 (float*)output.Pointer, h, hkv, d, scale, bq);
             long work = (long)bq * longest * d * 4;
             ParallelFor(blocks * h, work, (start, end) => RunCachedPrefillItems(problem, table, start, end));
@@ -60,11 +61,12 @@ public sealed partial class CpuBackend
         }
     }
 
-    private readonly unsafe struct CachedPrefillProblem(float* q, float* kCache, float* vCache, int* indices, float* output, int h, int hkv, int d, float scale, int bq)
+    private readonly unsafe struct CachedPrefillProblem(float* q, byte* kCache, byte* vCache, bool bf16, int* indices, float* output, int h, int hkv, int d, float scale, int bq)
     {
         public readonly float* Q = q; // [T, H, D]
-        public readonly float* KCache = kCache; // [S, Hkv, D]
-        public readonly float* VCache = vCache; // [S, Hkv, D]
+        public readonly byte* KCache = kCache; // [S, Hkv, D] of F32, or of BF16 when Bf16
+        public readonly byte* VCache = vCache; // [S, Hkv, D] likewise
+        public readonly bool Bf16 = bf16;
         public readonly int* Indices = indices; // [nnz]
         public readonly float* Output = output; // [T, H, D]
         public readonly int H = h, Hkv = hkv, D = d, Bq = bq;
@@ -98,8 +100,9 @@ public sealed partial class CpuBackend
     {
         int d = p.D, bq = p.Bq, nq = rows.QueryEnd - rows.QueryStart;
         int kvHead = head / (p.H / p.Hkv);
-        nint rowStride = (nint)p.Hkv * d; // floats between consecutive slots' rows of one kv head
-        float* kBase = p.KCache + kvHead * d, vBase = p.VCache + kvHead * d;
+        int size = p.Bf16 ? sizeof(ushort) : sizeof(float);
+        nint rowStride = (nint)p.Hkv * d * size; // bytes between consecutive slots' rows of one kv head
+        byte* kBase = p.KCache + kvHead * d * size, vBase = p.VCache + kvHead * d * size;
         int* slots = p.Indices + rows.ContextStart; // context position j lives in slots[j]
 
         // Lanes past the block's last query hold q = 0: their scores stay finite and their outputs are dropped.
@@ -120,8 +123,8 @@ public sealed partial class CpuBackend
             for (int c = 0; c < nk; c++)
             {
                 long offset = slots[j0 + c] * rowStride;
-                new ReadOnlySpan<float>(kBase + offset, d).CopyTo(new Span<float>(kTile + c * d, d));
-                new ReadOnlySpan<float>(vBase + offset, d).CopyTo(new Span<float>(vTile + c * d, d));
+                GatherRow(kBase + offset, p.Bf16, new Span<float>(kTile + c * d, d));
+                GatherRow(vBase + offset, p.Bf16, new Span<float>(vTile + c * d, d));
             }
             AttentionSimd.ScoresTransposed(kTile, d, nk, x.QT, x.ScoresT, d, bq);
             if (j0 + nk - 1 > rows.FirstPosition)
@@ -136,6 +139,13 @@ public sealed partial class CpuBackend
             float inv = 1f / x.Sum[r];
             for (int i = 0; i < d; i++) dst[i] = x.AccT[i * bq + r] * inv;
         }
+    }
+
+    /// <summary>One cached row into F32: a copy, or the exact BF16 widening.</summary>
+    private static unsafe void GatherRow(byte* row, bool bf16, Span<float> destination)
+    {
+        if (bf16) DTypeConversion.ConvertBF16ToF32(new ReadOnlySpan<ushort>(row, destination.Length), destination);
+        else new ReadOnlySpan<float>(row, destination.Length).CopyTo(destination);
     }
 
     private static void ValidatePrefillCached(Tensor q, Tensor kCache, Tensor vCache, Tensor cuSeqLens, Tensor kvIndptr, Tensor kvIndices, Tensor output)

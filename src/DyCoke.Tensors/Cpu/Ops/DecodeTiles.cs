@@ -26,9 +26,9 @@ internal static unsafe class DecodeTiles
     public static int ScratchFloats(int g, int d) => g * d * 4 + Tile * d + g * Tile;
 
     /// <summary>
-    /// scores[h·stride + j] = q[h]·kBase[slots[j]·rowStride ..] for h &lt; G, j &lt; n, and −∞ for n ≤ j &lt; ⌈n/16⌉·16;
-    /// maxima[h] = max over j of row h. q [G, D]; scores [G, stride], stride ≥ ⌈n/16⌉·16; scratch of
-    /// <see cref="ScratchFloats"/>, 64-byte aligned.
+    /// scores[h·stride + j] = q[h]·(the K row at kBase + slots[j]·rowStride bytes) for h &lt; G, j &lt; n, and −∞ for
+    /// n ≤ j &lt; ⌈n/16⌉·16; maxima[h] = max over j of row h. q [G, D]; K rows of D <typeparamref name="TRow"/>
+    /// elements; scores [G, stride], stride ≥ ⌈n/16⌉·16; scratch of <see cref="ScratchFloats"/>, 64-byte aligned.
     /// </summary>
     /// <remarks>
     /// Summing 16 per-slot product vectors into one vector of 16 scores takes four levels of blend + permute + add.
@@ -36,7 +36,8 @@ internal static unsafe class DecodeTiles
     /// levels run once per tile on the K rows (shared by the G heads) against four permuted copies of each query; each
     /// head then does only the last two levels.
     /// </remarks>
-    public static void Scores(float* q, int g, int d, float* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* scratch, float* maxima)
+    public static void Scores<TRow>(float* q, int g, int d, byte* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* scratch, float* maxima)
+        where TRow : IKvRows
     {
         Debug.Assert(CanRun(d) && n > 0);
         int chunks = d / 16;
@@ -72,7 +73,7 @@ internal static unsafe class DecodeTiles
                 for (int i = 0; i < Tile; i++) padded[i] = tileSlots[Math.Min(i, count - 1)];
                 tileSlots = padded;
             }
-            TransformTile(kBase, rowStride, tileSlots, chunks, kTile);
+            TransformTile<TRow>(kBase, rowStride, tileSlots, chunks, kTile);
             var valid = Vector512.LessThan(lanes, Vector512.Create(count)).AsSingle();
             for (int h = 0; h < g; h++)
             {
@@ -89,16 +90,17 @@ internal static unsafe class DecodeTiles
     /// The first two tree levels on the tile's K rows: group r (slots r, r + 4, r + 8, r + 12) becomes four vectors
     /// per 16-dim chunk, to be multiplied by q, q^8, q^4 and q^12 (lanes l^8 ...) and summed.
     /// </summary>
-    private static void TransformTile(float* kBase, nint rowStride, int* slots, int chunks, float* kTile)
+    private static void TransformTile<TRow>(byte* kBase, nint rowStride, int* slots, int chunks, float* kTile) where TRow : IKvRows
     {
+        int chunkBytes = 16 * TRow.ElementSize;
         for (int r = 0; r < 4; r++)
         {
-            float* k0 = kBase + slots[r] * rowStride, k4 = kBase + slots[r + 4] * rowStride;
-            float* k8 = kBase + slots[r + 8] * rowStride, k12 = kBase + slots[r + 12] * rowStride;
+            byte* k0 = kBase + slots[r] * rowStride, k4 = kBase + slots[r + 4] * rowStride;
+            byte* k8 = kBase + slots[r + 8] * rowStride, k12 = kBase + slots[r + 12] * rowStride;
             for (int c = 0; c < chunks; c++)
             {
-                Vector512<float> a = Vector512.Load(k0 + c * 16), b = Vector512.Load(k8 + c * 16);
-                Vector512<float> e = Vector512.Load(k4 + c * 16), f = Vector512.Load(k12 + c * 16);
+                Vector512<float> a = TRow.Load16(k0 + c * chunkBytes), b = TRow.Load16(k8 + c * chunkBytes);
+                Vector512<float> e = TRow.Load16(k4 + c * chunkBytes), f = TRow.Load16(k12 + c * chunkBytes);
                 Vector512<float> blendAb = Blend8(a, b), swapAb = Partner8(a, b), blendEf = Blend8(e, f), swapEf = Partner8(e, f);
                 float* dst = kTile + (c * 4 + r) * 64;
                 Blend4(blendAb, blendEf).Store(dst);
@@ -196,12 +198,13 @@ internal static unsafe class DecodeTiles
     }
 
     /// <summary>
-    /// o_h[0..D) += Σ_j p_h[j]·vBase[slots[j]·rowStride ..] for four heads; o0..o3 distinct [D] (a dummy row for a
-    /// missing head), p0..p3 [count] (may repeat).
+    /// o_h[0..D) += Σ_j p_h[j]·(the V row at vBase + slots[j]·rowStride bytes) for four heads; o0..o3 distinct [D] (a
+    /// dummy row for a missing head), p0..p3 [count] (may repeat).
     /// </summary>
-    public static void AccumulateHeads4(float* o0, float* o1, float* o2, float* o3, float* p0, float* p1, float* p2, float* p3,
-        int* slots, int count, float* vBase, nint rowStride, int d)
+    public static void AccumulateHeads4<TRow>(float* o0, float* o1, float* o2, float* o3, float* p0, float* p1, float* p2, float* p3,
+        int* slots, int count, byte* vBase, nint rowStride, int d) where TRow : IKvRows
     {
+        int size = TRow.ElementSize;
         int i = 0;
         // Two 16-dim chunks × four heads: eight independent FMA chains per slot, six loads.
         for (; i + 32 <= d; i += 32)
@@ -210,8 +213,8 @@ internal static unsafe class DecodeTiles
             Vector512<float> b0 = Vector512.Load(o0 + i + 16), b1 = Vector512.Load(o1 + i + 16), b2 = Vector512.Load(o2 + i + 16), b3 = Vector512.Load(o3 + i + 16);
             for (int j = 0; j < count; j++)
             {
-                float* row = vBase + slots[j] * rowStride + i;
-                Vector512<float> v = Vector512.Load(row), w = Vector512.Load(row + 16);
+                byte* row = vBase + slots[j] * rowStride + i * size;
+                Vector512<float> v = TRow.Load16(row), w = TRow.Load16(row + 16 * size);
                 var p = Vector512.Create(p0[j]);
                 a0 = Vector512.FusedMultiplyAdd(p, v, a0); b0 = Vector512.FusedMultiplyAdd(p, w, b0);
                 p = Vector512.Create(p1[j]);
@@ -232,7 +235,7 @@ internal static unsafe class DecodeTiles
             int j = 0;
             for (; j + 2 <= count; j += 2)
             {
-                Vector512<float> v = Vector512.Load(vBase + slots[j] * rowStride + i), w = Vector512.Load(vBase + slots[j + 1] * rowStride + i);
+                Vector512<float> v = TRow.Load16(vBase + slots[j] * rowStride + i * size), w = TRow.Load16(vBase + slots[j + 1] * rowStride + i * size);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j]), v, a0); b0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j + 1]), w, b0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j]), v, a1); b1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j + 1]), w, b1);
                 a2 = Vector512.FusedMultiplyAdd(Vector512.Create(p2[j]), v, a2); b2 = Vector512.FusedMultiplyAdd(Vector512.Create(p2[j + 1]), w, b2);
@@ -240,7 +243,7 @@ internal static unsafe class DecodeTiles
             }
             if (j < count)
             {
-                var v = Vector512.Load(vBase + slots[j] * rowStride + i);
+                var v = TRow.Load16(vBase + slots[j] * rowStride + i * size);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j]), v, a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j]), v, a1);
                 a2 = Vector512.FusedMultiplyAdd(Vector512.Create(p2[j]), v, a2);
@@ -251,19 +254,20 @@ internal static unsafe class DecodeTiles
     }
 
     /// <summary><see cref="AccumulateHeads4"/> for two heads (o0, o1 distinct), when a GQA group has one or two left.</summary>
-    public static void AccumulateHeads2(float* o0, float* o1, float* p0, float* p1, int* slots, int count, float* vBase, nint rowStride, int d)
+    public static void AccumulateHeads2<TRow>(float* o0, float* o1, float* p0, float* p1, int* slots, int count, byte* vBase, nint rowStride, int d)
+        where TRow : IKvRows
     {
         for (int i = 0; i < d; i += 16)
         {
             // Four slots at a time in separate accumulators: eight FMA chains for two heads.
             Vector512<float> a0 = Vector512.Load(o0 + i), a1 = Vector512.Load(o1 + i);
             Vector512<float> b0 = Vector512<float>.Zero, b1 = b0, c0 = b0, c1 = b0, d0 = b0, d1 = b0;
-            float* v0 = vBase + i;
+            byte* v0 = vBase + i * TRow.ElementSize;
             int j = 0;
             for (; j + 4 <= count; j += 4)
             {
-                Vector512<float> v = Vector512.Load(v0 + slots[j] * rowStride), w = Vector512.Load(v0 + slots[j + 1] * rowStride);
-                Vector512<float> x = Vector512.Load(v0 + slots[j + 2] * rowStride), y = Vector512.Load(v0 + slots[j + 3] * rowStride);
+                Vector512<float> v = TRow.Load16(v0 + slots[j] * rowStride), w = TRow.Load16(v0 + slots[j + 1] * rowStride);
+                Vector512<float> x = TRow.Load16(v0 + slots[j + 2] * rowStride), y = TRow.Load16(v0 + slots[j + 3] * rowStride);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j]), v, a0); a1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j]), v, a1);
                 b0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j + 1]), w, b0); b1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j + 1]), w, b1);
                 c0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j + 2]), x, c0); c1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j + 2]), x, c1);
@@ -271,7 +275,7 @@ internal static unsafe class DecodeTiles
             }
             for (; j < count; j++)
             {
-                var v = Vector512.Load(v0 + slots[j] * rowStride);
+                var v = TRow.Load16(v0 + slots[j] * rowStride);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Create(p0[j]), v, a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Create(p1[j]), v, a1);
             }

@@ -12,9 +12,11 @@ public sealed partial class CpuBackend
     /// <summary>
     /// Rotates q [T, H, D] and k [T, Hkv, D] in place (pairs (i, i + D/2); x1·cos − x2·sin, x2·cos + x1·sin) at
     /// positions[t], then copies the rotated k[t] and v[t] to kCache/vCache row slotMapping[t]; a negative slot skips
-    /// the store. Tokens are stored in order, so if two tokens name the same slot the later one wins.
+    /// the store. Tokens are stored in order, so if two tokens name the same slot the later one wins. BF16 caches get the
+    /// rows rounded to nearest even.
     /// </summary>
-    /// <exception cref="ArgumentException">A tensor is not an F32 (q, k, v, caches) or I32 (positions, slotMapping) CPU
+    /// <exception cref="ArgumentException">A tensor is not an F32 (q, k, v; F32 or BF16 for the caches, both alike) or
+    /// I32 (positions, slotMapping) CPU
     /// tensor, the shapes disagree, D is not a positive even number, a position is negative or a slot is ≥ S.</exception>
     /// <exception cref="ArgumentOutOfRangeException">theta is not a positive finite number.</exception>
     public unsafe void RopeAndStoreKv(Tensor q, Tensor k, Tensor v, Tensor positions, Tensor slotMapping, Tensor kCache, Tensor vCache, float theta)
@@ -52,16 +54,24 @@ public sealed partial class CpuBackend
 
         // Sequential so a repeated slot deterministically keeps the later token; it is a copy of 2·Hkv·D floats per token.
         ReadOnlySpan<int> slots = slotMapping.Span<int>(); // [T]
-        Span<float> kSrc = k.Span<float>(), vSrc = v.Span<float>(); // [T, Hkv, D]
-        Span<float> kDst = kCache.Span<float>(), vDst = vCache.Span<float>(); // [S, Hkv, D]
+        ReadOnlySpan<float> kSrc = k.Span<float>(), vSrc = v.Span<float>(); // [T, Hkv, D]
         int row = hkv * d;
+        bool bf16 = kCache.DType == DType.BF16;
         for (int i = 0; i < t; i++)
         {
             int slot = slots[i];
             if (slot < 0) continue;
-            kSrc.Slice(i * row, row).CopyTo(kDst.Slice(slot * row, row));
-            vSrc.Slice(i * row, row).CopyTo(vDst.Slice(slot * row, row));
+            StoreRow(kSrc.Slice(i * row, row), kCache, slot, bf16);
+            StoreRow(vSrc.Slice(i * row, row), vCache, slot, bf16);
         }
+    }
+
+    // Cache row `slot` [Hkv·D] ← source, narrowed to BF16 for a BF16 cache.
+    private static void StoreRow(ReadOnlySpan<float> source, Tensor cache, int slot, bool bf16)
+    {
+        int row = source.Length;
+        if (bf16) DTypeConversion.ConvertF32ToBF16(source, cache.Span<ushort>().Slice(slot * row, row));
+        else source.CopyTo(cache.Span<float>().Slice(slot * row, row));
     }
 
     // One table per (θ, D) this backend has rotated with: in practice one, the language model's.
@@ -139,13 +149,15 @@ public sealed partial class CpuBackend
         [
             (q, nameof(q), DType.F32), (k, nameof(k), DType.F32), (v, nameof(v), DType.F32),
             (positions, nameof(positions), DType.I32), (slotMapping, nameof(slotMapping), DType.I32),
-            (kCache, nameof(kCache), DType.F32), (vCache, nameof(vCache), DType.F32),
         ];
         foreach (var (tensor, name, dtype) in all)
         {
             TensorCheck.OnDevice(tensor, DeviceKind.Cpu, name);
             TensorCheck.Is(tensor, dtype, name);
         }
+        TensorCheck.OnDevice(kCache, DeviceKind.Cpu, nameof(kCache));
+        TensorCheck.OnDevice(vCache, DeviceKind.Cpu, nameof(vCache));
+        CheckKvCacheDTypes(kCache, vCache);
         if (!float.IsFinite(theta) || theta <= 0)
             throw new ArgumentOutOfRangeException(nameof(theta), theta, "RoPE theta must be a positive finite number");
         TensorCheck.Rank(q, 3, nameof(q));
