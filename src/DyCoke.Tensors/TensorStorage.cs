@@ -25,18 +25,19 @@ public abstract class TensorStorage : IDisposable
     public DeviceKind Device { get; }
     public bool IsDisposed => Pointer == 0 && ByteCount > 0;
 
+    // No GC.SuppressFinalize: no storage has a finalizer, and the call into the runtime is paid by every tensor a
+    // decode step frees.
     public void Dispose()
     {
         if (Pointer == 0) return;
         Release(Pointer);
         Pointer = 0;
-        GC.SuppressFinalize(this);
     }
 
     protected abstract void Release(nint pointer);
 }
 
-/// <summary>64-byte aligned, zero-initialised native CPU memory (one cache line, the widest SIMD register).</summary>
+/// <summary>64-byte aligned native CPU memory (one cache line, the widest SIMD register), zero-initialised unless asked not to be.</summary>
 public sealed unsafe class CpuStorage : TensorStorage
 {
     public const int Alignment = 64;
@@ -53,11 +54,13 @@ public sealed unsafe class CpuStorage : TensorStorage
     /// </summary>
     public static long LiveBytes => Interlocked.Read(ref s_liveBytes);
 
-    public static CpuStorage Allocate(long byteCount)
+    /// <summary>Aligned storage of <paramref name="byteCount"/> bytes, zeroed unless the caller overwrites it all
+    /// (<paramref name="clear"/> false: the contents are undefined).</summary>
+    public static CpuStorage Allocate(long byteCount, bool clear = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
         void* p = CpuBlockCache.Rent(byteCount, Alignment, out long capacity);
-        NativeMemory.Clear(p, (nuint)byteCount);
+        if (clear) NativeMemory.Clear(p, (nuint)byteCount);
         Interlocked.Add(ref s_liveBytes, byteCount);
         return new CpuStorage((nint)p, byteCount, capacity);
     }

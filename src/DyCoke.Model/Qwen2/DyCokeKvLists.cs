@@ -148,7 +148,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         for (int b = 0; b < lists.Length; b++) offsets[b + 1] = checked(offsets[b] + lists[b].Length);
         var indptrTensor = _backend.UploadInts(offsets); // [B + 1]
         _uploaded.Add(indptrTensor);
-        var host = Tensor.Cpu(DType.I32, new Shape(offsets[^1])); // [nnz]
+        var host = Tensor.CpuUninitialized(DType.I32, new Shape(offsets[^1])); // [nnz], every entry written below
         var indices = host.Span<int>();
         for (int b = 0; b < lists.Length; b++) lists[b].Span.CopyTo(indices[offsets[b]..]);
         var indicesTensor = _backend.MoveToBackend(host); // [nnz]
