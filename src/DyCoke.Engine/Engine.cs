@@ -224,7 +224,8 @@ public sealed class Engine : IEngine, IDisposable
             var seq = batch[b];
             int token = _sampler.Sample(logits.Span.Slice(b * v, v), seq.Sampling, seq.Random, seq.OutputCounts);
             seq.AppendToken(token);
-            bool stop = !seq.Sampling.IgnoreEos && _endOfTurn.Contains(token) || seq.Sampling.StopTokenIds.Contains(token);
+            var stopIds = seq.Sampling.StopTokenIds;
+            bool stop = !seq.Sampling.IgnoreEos && _endOfTurn.Contains(token) || stopIds.Count > 0 && stopIds.Contains(token);
             if (stop) End(seq, EngineFinishReason.Stop, token);
             else
             {

@@ -34,6 +34,8 @@ public sealed class Sampler
         ArgumentNullException.ThrowIfNull(outputCounts);
         if (logits.IsEmpty) throw new ArgumentException("logits is empty", nameof(logits));
         int v = logits.Length;
+        bool penalised = sampling.PresencePenalty != 0f || sampling.FrequencyPenalty != 0f;
+        if (sampling.IsGreedy && !penalised) return TensorPrimitives.IndexOfMax<float>(logits); // no copy needed
         if (_scores.Length < v)
         {
             _scores = new float[v];
