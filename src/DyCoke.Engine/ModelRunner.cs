@@ -1,7 +1,6 @@
 // The only place sequences become tensors (nano-vllm's prepare_prefill/prepare_decode): prefill work encodes video
 // frames, runs TTM, embeds the prompts and runs Qwen2 prefill over chunks; a decode batch feeds each sequence's last
 // token. Logits come back to the host as F32 rows for the sampler.
-using System.Runtime.InteropServices;
 using DyCoke.Compression;
 using DyCoke.Model.Llava;
 using DyCoke.Model.Qwen2;
@@ -254,24 +253,8 @@ public sealed class ModelRunner : IDisposable
     {
         int n = checked((int)logits.NumElements);
         if (_logits.Length < n) _logits = new float[n];
-        var destination = _logits.AsSpan(0, n); // [B·V]
-        if (logits.Device == DeviceKind.Cpu) ConvertToF32(logits, destination);
-        else
-        {
-            var backend = _model.Backend;
-            backend.Synchronize();
-            using var host = Tensor.Cpu(logits.DType, logits.Shape); // [B, V]
-            backend.Copy(logits, host);
-            ConvertToF32(host, destination);
-        }
+        _model.Backend.ReadFloats(logits, _logits.AsSpan(0, n)); // [B·V]
         return _logits.AsMemory(0, n);
-    }
-
-    // Host logits [B·V] into F32: a copy, or the exact widening of F16/BF16 logits.
-    private static void ConvertToF32(Tensor host, Span<float> destination)
-    {
-        if (host.DType == DType.F32) host.Span<float>().CopyTo(destination);
-        else DTypeConversion.ConvertToF32(host.DType, MemoryMarshal.AsBytes(host.Span<ushort>()), destination);
     }
 
     public void Dispose() => _cache.Dispose();

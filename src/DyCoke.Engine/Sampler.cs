@@ -34,8 +34,7 @@ public sealed class Sampler
         ArgumentNullException.ThrowIfNull(outputCounts);
         if (logits.IsEmpty) throw new ArgumentException("logits is empty", nameof(logits));
         int v = logits.Length;
-        bool penalised = sampling.PresencePenalty != 0f || sampling.FrequencyPenalty != 0f;
-        if (sampling.IsGreedy && !penalised) return TensorPrimitives.IndexOfMax<float>(logits); // no copy needed
+        if (sampling.IsGreedy && !sampling.HasPenalties) return TensorPrimitives.IndexOfMax<float>(logits); // no copy needed
         if (_scores.Length < v)
         {
             _scores = new float[v];
@@ -159,7 +158,7 @@ public sealed class Sampler
     // OpenAI semantics: penalties look at generated tokens only, presence once and frequency per occurrence.
     private static void ApplyPenalties(Span<float> scores, SamplingParams sampling, IReadOnlyDictionary<int, int> outputCounts)
     {
-        if (sampling.PresencePenalty == 0f && sampling.FrequencyPenalty == 0f) return;
+        if (!sampling.HasPenalties) return;
         foreach (var (id, count) in outputCounts)
         {
             if ((uint)id >= (uint)scores.Length) continue;

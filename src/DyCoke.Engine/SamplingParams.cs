@@ -38,6 +38,9 @@ public sealed record SamplingParams
     /// <summary>True when the sampler may skip the softmax and take the argmax.</summary>
     public bool IsGreedy => Temperature == 0f || TopK == 1;
 
+    /// <summary>Whether presence or frequency penalties change the logits before selection.</summary>
+    public bool HasPenalties => PresencePenalty != 0f || FrequencyPenalty != 0f;
+
     /// <summary>Checks every field's range.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it.</exception>
     public void Validate()

@@ -58,10 +58,25 @@ public static class BackendTransfers
     /// <summary>The elements of a float (or I32) backend tensor as F32 on the host (after the queued work finishes).</summary>
     public static float[] ReadFloats(this IBackend backend, Tensor values)
     {
-        if (values.Device == DeviceKind.Cpu) return values.ToFloatArray();
+        var result = new float[values.NumElements];
+        backend.ReadFloats(values, result);
+        return result;
+    }
+
+    /// <summary>
+    /// <see cref="ReadFloats(IBackend, Tensor)"/> into a caller's buffer of exactly NumElements floats: for a result
+    /// read back every step (logits), which would otherwise be a fresh array each time.
+    /// </summary>
+    public static void ReadFloats(this IBackend backend, Tensor values, Span<float> destination)
+    {
+        if (values.Device == DeviceKind.Cpu)
+        {
+            values.CopyToFloats(destination);
+            return;
+        }
         backend.Synchronize();
-        using var host = Tensor.Cpu(values.DType, values.Shape); // values' shape
+        using var host = Tensor.CpuUninitialized(values.DType, values.Shape); // values' shape, overwritten by the copy
         backend.Copy(values, host);
-        return host.ToFloatArray();
+        host.CopyToFloats(destination);
     }
 }

@@ -107,24 +107,28 @@ public sealed unsafe class Tensor : IDisposable
     public float[] ToFloatArray()
     {
         var result = new float[NumElements];
+        CopyToFloats(result);
+        return result;
+    }
+
+    /// <summary>The elements converted to F32 into <paramref name="destination"/> (exactly NumElements long; CPU
+    /// tensors of any float dtype, and I32), without allocating.</summary>
+    /// <exception cref="ArgumentException">destination's length differs from NumElements.</exception>
+    public void CopyToFloats(Span<float> destination)
+    {
+        if (destination.Length != NumElements)
+            throw new ArgumentException($"destination holds {destination.Length} floats, the tensor {Shape} has {NumElements}", nameof(destination));
         switch (DType)
         {
-            case DType.F32: Span<float>().CopyTo(result); break;
-            case DType.F16:
-                var h = Span<ushort>();
-                for (int i = 0; i < result.Length; i++) result[i] = DTypeConversion.F16ToSingle(h[i]);
-                break;
-            case DType.BF16:
-                var b = Span<ushort>();
-                for (int i = 0; i < result.Length; i++) result[i] = DTypeConversion.BF16ToSingle(b[i]);
-                break;
+            case DType.F32: Span<float>().CopyTo(destination); break;
+            case DType.F16: DTypeConversion.ConvertF16ToF32(Span<ushort>(), destination); break;
+            case DType.BF16: DTypeConversion.ConvertBF16ToF32(Span<ushort>(), destination); break;
             case DType.I32:
                 var ints = Span<int>();
-                for (int i = 0; i < result.Length; i++) result[i] = ints[i];
+                for (int i = 0; i < destination.Length; i++) destination[i] = ints[i];
                 break;
             default: throw new InvalidOperationException($"{DType} cannot be read as floats");
         }
-        return result;
     }
 
     public void Dispose()

@@ -15,11 +15,8 @@ public static class TopKSelection
     /// </summary>
     public static void Select(ReadOnlySpan<float> row, Span<ulong> keys, Span<float> values, Span<int> indices)
     {
-        for (int i = 0; i < row.Length; i++)
-            keys[i] = ((ulong)DescendingRank(row[i]) << 32) | (uint)i;
         int k = values.Length;
-        if (k < keys.Length)
-            PartitionSmallest(keys, k);
+        PackAndPartition(row, keys, k);
         keys[..k].Sort();
         for (int j = 0; j < k; j++)
         {
@@ -27,6 +24,14 @@ public static class TopKSelection
             indices[j] = index;
             values[j] = row[index];
         }
+    }
+
+    // keys[i] ← (rank of row[i], i); afterwards keys[..k] holds the k best, in no particular order.
+    private static void PackAndPartition(ReadOnlySpan<float> row, Span<ulong> keys, int k)
+    {
+        for (int i = 0; i < row.Length; i++)
+            keys[i] = ((ulong)DescendingRank(row[i]) << 32) | (uint)i;
+        if (k < keys.Length) PartitionSmallest(keys, k);
     }
 
     // A uint that grows as the float shrinks: NaN → 0 (first), +Inf next, …, −Inf last; −0 maps like +0.
@@ -83,9 +88,7 @@ public static class TopKSelection
         try
         {
             var keys = rented.AsSpan(0, scores.Length); // [N] packed (rank, index)
-            for (int i = 0; i < scores.Length; i++)
-                keys[i] = ((ulong)DescendingRank(scores[i]) << 32) | (uint)i;
-            if (k < keys.Length) PartitionSmallest(keys, k);
+            PackAndPartition(scores, keys, k);
             var kept = new int[k]; // [k]
             for (int j = 0; j < k; j++) kept[j] = (int)(uint)keys[j];
             Array.Sort(kept);

@@ -36,4 +36,22 @@ public sealed class BackendTransfersTests
         using var t = Tensor.FromArray([1f], new Shape(1));
         Assert.Throws<ArgumentException>(() => cpu.ReadInts(t));
     }
+
+    [Fact]
+    public void ReadFloats_IntoBuffer_ConvertsEveryDTypeAndChecksTheLength()
+    {
+        using var cpu = new CpuBackend();
+        using var source = Tensor.FromArray([1f, 1.0009765625f, -2.5f], new Shape(3));
+        using var f16 = cpu.Upload(source, DType.F16);
+        using var bf16 = cpu.Upload(source, DType.BF16);
+        using var ints = cpu.UploadInts([3, -1, 7]);
+        var buffer = new float[3];
+        foreach (var t in new[] { source, f16, bf16, ints })
+        {
+            cpu.ReadFloats(t, buffer);
+            Assert.Equal(cpu.ReadFloats(t), buffer);
+        }
+        Assert.Equal([3f, -1f, 7f], buffer);
+        Assert.Throws<ArgumentException>(() => cpu.ReadFloats(source, new float[4]));
+    }
 }
