@@ -54,6 +54,13 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
         return result!;
     }
 
+    public Tensor AllocateUninitialized(DType dtype, Shape shape)
+    {
+        Tensor? result = null;
+        Time(Stopwatch.GetTimestamp(), "Allocate", () => result = inner.AllocateUninitialized(dtype, shape));
+        return result!;
+    }
+
     public void Synchronize() => Time(Stopwatch.GetTimestamp(), "Synchronize", inner.Synchronize);
 
     public void Copy(Tensor src, Tensor dst) => Time(Stopwatch.GetTimestamp(), "Copy", () => inner.Copy(src, dst));

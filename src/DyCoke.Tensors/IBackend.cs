@@ -23,6 +23,13 @@ public interface IBackend : IDisposable
     /// <summary>A zeroed tensor on this backend's device, owned by the caller.</summary>
     Tensor Allocate(DType dtype, Shape shape);
 
+    /// <summary>
+    /// A tensor on this backend's device whose contents are undefined, owned by the caller: for an op output that the
+    /// op writes in full before anything reads it. It skips the zero fill, a memset over the whole tensor on the CPU and
+    /// a memset launch on a GPU, paid by every intermediate of every layer otherwise.
+    /// </summary>
+    Tensor AllocateUninitialized(DType dtype, Shape shape);
+
     /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
     void Synchronize();
 

@@ -48,7 +48,7 @@ public sealed class MultiModalProjector
             throw new ArgumentException($"x {x.Shape} and output {output.Shape} must be [R, {VisionHiddenSize}] and [R, {HiddenSize}]", nameof(output));
         var b = _backend;
         var rows = new Shape(x.Shape.Rows, HiddenSize);
-        using var hidden = b.Allocate(x.DType, rows); // [R, C]
+        using var hidden = b.AllocateUninitialized(x.DType, rows); // [R, C]
         b.Linear(x.Reshape(new Shape(x.Shape.Rows, VisionHiddenSize)), _linear1Weight, _linear1Bias, hidden);
         b.Gelu(hidden, GeluApproximation.Erf, hidden);
         b.Linear(hidden, _linear2Weight, _linear2Bias, output.Reshape(rows));

@@ -64,9 +64,9 @@ internal sealed class Qwen2Attention
         var qShape = new Shape(t, heads, d);
         var kvShape = new Shape(t, kvHeads, d);
 
-        using var q = b.Allocate(h.DType, new Shape(t, heads * d)); // [T, H·D]
-        using var k = b.Allocate(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
-        using var v = b.Allocate(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
+        using var q = b.AllocateUninitialized(h.DType, new Shape(t, heads * d)); // [T, H·D]
+        using var k = b.AllocateUninitialized(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
+        using var v = b.AllocateUninitialized(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
         b.Linear(h, _qWeight, _qBias, q);
         b.Linear(h, _kWeight, _kBias, k);
         b.Linear(h, _vWeight, _vBias, v);

@@ -29,8 +29,8 @@ internal sealed class Qwen2DecoderLayer
     public void Forward(Tensor x, in AttentionInputs inputs, Tensor kCache, Tensor vCache)
     {
         var b = _backend;
-        using var h = b.Allocate(x.DType, x.Shape); // [T, C] normalised input of each block
-        using var delta = b.Allocate(x.DType, x.Shape); // [T, C] each block's output
+        using var h = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] normalised input of each block
+        using var delta = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] each block's output
 
         b.RmsNorm(x, _inputLayerNorm, _eps, h);
         _attention.Forward(h, inputs, kCache, vCache, delta);

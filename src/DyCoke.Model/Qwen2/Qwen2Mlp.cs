@@ -31,10 +31,10 @@ internal sealed class Qwen2Mlp
         var b = _backend;
         long t = h.Shape[0];
         int inter = _intermediateSize;
-        using var gateUp = b.Allocate(h.DType, new Shape(2, t, inter)); // [2, T, I]: gate rows, then up rows
+        using var gateUp = b.AllocateUninitialized(h.DType, new Shape(2, t, inter)); // [2, T, I]: gate rows, then up rows
         b.Linear(h, _gateWeight, null, gateUp.Rows(0, 1).Reshape(new Shape(t, inter)));
         b.Linear(h, _upWeight, null, gateUp.Rows(1, 1).Reshape(new Shape(t, inter)));
-        using var activated = b.Allocate(h.DType, new Shape(t, inter)); // [T, I]
+        using var activated = b.AllocateUninitialized(h.DType, new Shape(t, inter)); // [T, I]
         b.SiluMul(gateUp.Reshape(new Shape(1, 2 * t * inter)), activated.Reshape(new Shape(1, t * inter)));
         b.Linear(activated, _downWeight, null, output);
     }

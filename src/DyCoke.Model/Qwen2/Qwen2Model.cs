@@ -63,7 +63,7 @@ public sealed class Qwen2Model
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, V).</exception>
     public Tensor Embed(Tensor ids)
     {
-        var y = _backend.Allocate(ActivationDType, new Shape(ids.Shape[0], Config.HiddenSize)); // [T, C]
+        var y = _backend.AllocateUninitialized(ActivationDType, new Shape(ids.Shape[0], Config.HiddenSize)); // [T, C]
         try
         {
             _backend.Embedding(ids, _embedTokens, y);
@@ -94,7 +94,7 @@ public sealed class Qwen2Model
             throw new ArgumentException($"inputsEmbeds is {inputsEmbeds}, expected {ActivationDType} {expected} for this batch", nameof(inputsEmbeds));
 
         var b = _backend;
-        using var x = b.Allocate(ActivationDType, expected); // [T, C] residual stream
+        using var x = b.AllocateUninitialized(ActivationDType, expected); // [T, C] residual stream
         b.Copy(inputsEmbeds, x);
         var inputs = AttentionInputs.Prefill(batch);
         for (int i = 0; i < _layers.Length; i++)
@@ -104,10 +104,10 @@ public sealed class Qwen2Model
         }
         // Every row is normed (T·C work, next to nothing beside the layers) so the tap sees HF's last hidden state;
         // only each sequence's last row goes through the head.
-        using var normed = b.Allocate(ActivationDType, expected); // [T, C]
+        using var normed = b.AllocateUninitialized(ActivationDType, expected); // [T, C]
         b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
         tap?.Invoke("final_norm_out", -1, normed);
-        using var last = b.Allocate(ActivationDType, new Shape(batch.NumSequences, Config.HiddenSize)); // [B, C]
+        using var last = b.AllocateUninitialized(ActivationDType, new Shape(batch.NumSequences, Config.HiddenSize)); // [B, C]
         b.GatherRows(normed, batch.LastTokenRows, last);
         return Head(last);
     }
@@ -134,7 +134,7 @@ public sealed class Qwen2Model
             _layers[i].Forward(x, AttentionInputs.Decode(batch, indptr, indices, meanProbs), cache.Keys(i), cache.Values(i));
             if (meanProbs is not null) kvLists.OnScores(i, meanProbs);
         }
-        using var normed = b.Allocate(ActivationDType, x.Shape); // [B, C]
+        using var normed = b.AllocateUninitialized(ActivationDType, x.Shape); // [B, C]
         b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
         return Head(normed);
     }
@@ -143,7 +143,7 @@ public sealed class Qwen2Model
     private Tensor Head(Tensor normed)
     {
         var b = _backend;
-        var logits = b.Allocate(DType.F32, new Shape(normed.Shape[0], Config.VocabSize)); // [B, V]
+        var logits = b.AllocateUninitialized(DType.F32, new Shape(normed.Shape[0], Config.VocabSize)); // [B, V]
         try
         {
             b.Linear(normed, _lmHead, null, logits);

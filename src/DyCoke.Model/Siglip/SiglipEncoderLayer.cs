@@ -56,11 +56,11 @@ public sealed class SiglipEncoderLayer
         float eps = _config.LayerNormEps;
 
         // Attention block: h = LN1(x); q, k, v; softmax(q·kᵀ/√D)·v per frame; x += out_proj(·).
-        using var h = b.Allocate(x.DType, x.Shape); // [T, C]
+        using var h = b.AllocateUninitialized(x.DType, x.Shape); // [T, C]
         b.LayerNorm(x, _layerNorm1Weight, _layerNorm1Bias, eps, h);
-        using var q = b.Allocate(x.DType, x.Shape); // [T, C] = [T, H, D]
-        using var k = b.Allocate(x.DType, x.Shape); // [T, C] = [T, H, D]
-        using var v = b.Allocate(x.DType, x.Shape); // [T, C] = [T, H, D]
+        using var q = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] = [T, H, D]
+        using var k = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] = [T, H, D]
+        using var v = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] = [T, H, D]
         b.Linear(h, _qWeight, _qBias, q);
         b.Linear(h, _kWeight, _kBias, k);
         b.Linear(h, _vWeight, _vBias, v);
@@ -72,7 +72,7 @@ public sealed class SiglipEncoderLayer
 
         // MLP block: x += fc2(gelu_tanh(fc1(LN2(x)))).
         b.LayerNorm(x, _layerNorm2Weight, _layerNorm2Bias, eps, h);
-        using var hidden = b.Allocate(x.DType, new Shape(t, _config.IntermediateSize)); // [T, I]
+        using var hidden = b.AllocateUninitialized(x.DType, new Shape(t, _config.IntermediateSize)); // [T, I]
         b.Linear(h, _fc1Weight, _fc1Bias, hidden);
         b.Gelu(hidden, GeluApproximation.Tanh, hidden);
         b.Linear(hidden, _fc2Weight, _fc2Bias, h);

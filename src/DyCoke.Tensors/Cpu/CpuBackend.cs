@@ -26,6 +26,8 @@ public sealed partial class CpuBackend : IBackend
 
     public Tensor Allocate(DType dtype, Shape shape) => Tensor.Cpu(dtype, shape);
 
+    public Tensor AllocateUninitialized(DType dtype, Shape shape) => Tensor.CpuUninitialized(dtype, shape);
+
     public void Synchronize() { }
 
     /// <summary>

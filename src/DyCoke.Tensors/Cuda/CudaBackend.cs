@@ -59,6 +59,9 @@ public sealed unsafe partial class CudaBackend : IBackend
     public Tensor Allocate(DType dtype, Shape shape) =>
         Tensor.FromStorage(CudaStorage.Allocate(Gpu, checked(shape.NumElements * dtype.SizeOf())), dtype, shape);
 
+    public Tensor AllocateUninitialized(DType dtype, Shape shape) =>
+        Tensor.FromStorage(CudaStorage.Allocate(Gpu, checked(shape.NumElements * dtype.SizeOf()), clear: false), dtype, shape);
+
     public void Synchronize() => Gpu.Synchronize();
 
     /// <summary>dst ← src for any pair of host and device tensors of the same dtype and element count.</summary>

@@ -17,10 +17,10 @@ public sealed class CudaStorage : TensorStorage
     }
 
     /// <summary>
-    /// Allocates <paramref name="byteCount"/> bytes, zeroed. Stream-ordered (cuMemAllocAsync on the compute stream) when the
+    /// Allocates <paramref name="byteCount"/> bytes, zeroed unless <paramref name="clear"/> is false. Stream-ordered (cuMemAllocAsync on the compute stream) when the
     /// device supports memory pools, so scratch comes from the pool without a device-wide sync.
     /// </summary>
-    public static CudaStorage Allocate(CudaDevice device, long byteCount)
+    public static CudaStorage Allocate(CudaDevice device, long byteCount, bool clear = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(byteCount);
         device.MakeCurrent();
@@ -32,7 +32,7 @@ public sealed class CudaStorage : TensorStorage
             : CuDriver.MemAlloc(out pointer, bytes);
         CudaException.Check(result, streamOrdered ? "cuMemAllocAsync" : "cuMemAlloc",
             () => $"{byteCount} bytes; free/total {device.MemoryInfo().Free}/{device.MemoryInfo().Total}");
-        CudaException.Check(CuDriver.MemsetD8Async(pointer, 0, bytes, device.ComputeStream), "cuMemsetD8Async");
+        if (clear) CudaException.Check(CuDriver.MemsetD8Async(pointer, 0, bytes, device.ComputeStream), "cuMemsetD8Async");
         return new CudaStorage(device, pointer, byteCount, streamOrdered);
     }
 
