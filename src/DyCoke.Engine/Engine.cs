@@ -158,7 +158,7 @@ public sealed class Engine : IEngine, IDisposable
         if (step.IsEmpty) return;
         double scheduled = Stopwatch.GetElapsedTime(start).TotalSeconds;
         // Decode first: the sequences already running get their token before new prompts add latency.
-        var (decodeRun, decodeSample) = RunAndSample(step.Decodes, _runner.Decode);
+        var (decodeRun, decodeSample) = Decode(step.Decodes);
         var (prefillRun, prefillSample) = Prefill(step.Prefills);
         _options.StepObserver?.Invoke(new EngineStepStats
         {
@@ -197,19 +197,38 @@ public sealed class Engine : IEngine, IDisposable
             Fail(seq, $"generation failed: {message}");
         }
         foreach (var w in work) _scheduler.ReleaseSurplus(w.Sequence); // a failed sequence is Finished: nothing to shrink
-        var (_, sample) = RunAndSample(prefill.Completed, _ => prefill.Logits);
+        var (_, sample) = RunAndSample<float>(prefill.Completed, _ => prefill.Logits, SampleRow);
         return (run, sample);
     }
 
-    // Returns (model seconds, sampling seconds) for the step's statistics.
-    private (double Run, double Sample) RunAndSample(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, ReadOnlyMemory<float>> run)
+    // A decode batch of argmax sequences only (greedy, no penalties) takes its ids from the backend's argmax; any other
+    // batch reads the logits back and samples each row on the host.
+    private (double Run, double Sample) Decode(IReadOnlyList<Sequence> batch)
+    {
+        bool argMax = true;
+        for (int b = 0; b < batch.Count && argMax; b++) argMax = batch[b].Sampling.TakesArgMax;
+        return argMax
+            ? RunAndSample(batch, _runner.DecodeArgMax, static (_, ids, b, _) => ids.Span[b])
+            : RunAndSample(batch, _runner.Decode, SampleRow);
+    }
+
+    private int SampleRow(IReadOnlyList<Sequence> batch, ReadOnlyMemory<float> logits, int b, Sequence seq)
+    {
+        int v = logits.Length / batch.Count;
+        return _sampler.Sample(logits.Span.Slice(b * v, v), seq.Sampling, seq.Random, seq.OutputCounts);
+    }
+
+    // Runs the model over the batch, then takes each sequence's token from the output (logits [B·V] or ids [B]) and
+    // streams it. Returns (model seconds, sampling seconds) for the step's statistics.
+    private (double Run, double Sample) RunAndSample<T>(IReadOnlyList<Sequence> batch, Func<IReadOnlyList<Sequence>, ReadOnlyMemory<T>> run,
+        Func<IReadOnlyList<Sequence>, ReadOnlyMemory<T>, int, Sequence, int> pick)
     {
         if (batch.Count == 0) return (0, 0);
         long start = Stopwatch.GetTimestamp();
-        ReadOnlyMemory<float> logits; // [B·V]
+        ReadOnlyMemory<T> output;
         try
         {
-            logits = run(batch);
+            output = run(batch);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or OutOfMemoryException)
         {
@@ -218,11 +237,10 @@ public sealed class Engine : IEngine, IDisposable
             return (Stopwatch.GetElapsedTime(start).TotalSeconds, 0);
         }
         long sampled = Stopwatch.GetTimestamp();
-        int v = logits.Length / batch.Count;
         for (int b = 0; b < batch.Count; b++)
         {
             var seq = batch[b];
-            int token = _sampler.Sample(logits.Span.Slice(b * v, v), seq.Sampling, seq.Random, seq.OutputCounts);
+            int token = pick(batch, output, b, seq);
             seq.AppendToken(token);
             var stopIds = seq.Sampling.StopTokenIds;
             bool stop = !seq.Sampling.IgnoreEos && _endOfTurn.Contains(token) || stopIds.Count > 0 && stopIds.Contains(token);

@@ -34,7 +34,7 @@ public sealed class Sampler
         ArgumentNullException.ThrowIfNull(outputCounts);
         if (logits.IsEmpty) throw new ArgumentException("logits is empty", nameof(logits));
         int v = logits.Length;
-        if (sampling.IsGreedy && !sampling.HasPenalties) return TensorPrimitives.IndexOfMax<float>(logits); // no copy needed
+        if (sampling.TakesArgMax) return TensorPrimitives.IndexOfMax<float>(logits); // no copy needed
         if (_scores.Length < v)
         {
             _scores = new float[v];

@@ -41,6 +41,9 @@ public sealed record SamplingParams
     /// <summary>Whether presence or frequency penalties change the logits before selection.</summary>
     public bool HasPenalties => PresencePenalty != 0f || FrequencyPenalty != 0f;
 
+    /// <summary>Whether the token is the first maximum of the raw logits (greedy, no penalties): what a backend's argmax gives.</summary>
+    public bool TakesArgMax => IsGreedy && !HasPenalties;
+
     /// <summary>Checks every field's range.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it.</exception>
     public void Validate()
