@@ -22,6 +22,29 @@ public sealed class TopKSelectionTests
         Assert.Equal(expected, TopKSelection.IndicesAscending(scores, k));
     }
 
+    [Theory]
+    [InlineData(3136, 940, 6)]
+    [InlineData(5000, 1, 7)]
+    [InlineData(5000, 4999, 8)]
+    [InlineData(257, 100, 9)]
+    public void IndicesAscending_ContinuousScoresOfEverySignAndScale_MatchesStableSort(int n, int k, int seed)
+    {
+        var rng = new Random(seed);
+        // Full-precision values across many exponents (every radix digit decides somewhere), some repeated exactly,
+        // plus infinities, NaN and both zeros.
+        float[] scores = Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.3) * Math.Pow(10, rng.Next(-30, 30)))).ToArray();
+        for (int i = 0; i < n / 10; i++) scores[rng.Next(n)] = scores[rng.Next(n)];
+        scores[rng.Next(n)] = float.PositiveInfinity;
+        scores[rng.Next(n)] = float.NegativeInfinity;
+        scores[rng.Next(n)] = float.NaN;
+        scores[rng.Next(n)] = -0f;
+        scores[rng.Next(n)] = 0f;
+        static float Order(float x) => float.IsNaN(x) ? float.PositiveInfinity : x; // NaN ranks first; only the key order matters
+        int[] expected = Enumerable.Range(0, n).OrderByDescending(i => float.IsNaN(scores[i])).ThenByDescending(i => Order(scores[i])).ThenBy(i => i).Take(k).Order().ToArray();
+
+        Assert.Equal(expected, TopKSelection.IndicesAscending(scores, k));
+    }
+
     [Fact]
     public void IndicesAscending_NaNAndSignedZeros_NaNFirstAndZerosEqual()
     {
