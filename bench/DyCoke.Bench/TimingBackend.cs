@@ -61,6 +61,9 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
         return result!;
     }
 
+    // Host work, not an op: untimed, so it counts as engine overhead.
+    public void ParallelHost(int count, Action<int> body) => inner.ParallelHost(count, body);
+
     public void Synchronize() => Time(Stopwatch.GetTimestamp(), "Synchronize", inner.Synchronize);
 
     public void Copy(Tensor src, Tensor dst) => Time(Stopwatch.GetTimestamp(), "Copy", () => inner.Copy(src, dst));

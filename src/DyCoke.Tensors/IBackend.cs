@@ -33,6 +33,15 @@ public interface IBackend : IDisposable
     /// <summary>Waits until all queued work is done (no-op on the CPU).</summary>
     void Synchronize();
 
+    /// <summary>
+    /// Runs body(i) for every i in [0, count) on the host threads this backend computes with, and returns when all
+    /// have finished: for independent per-sequence host work between ops (DyCoke's per-step decisions), which would
+    /// otherwise run on one thread while the others wait for the next op. The CPU backend hands the items to its own
+    /// workers (already awake during a step); a GPU backend to the .NET thread pool. body must be thread-safe across
+    /// distinct i; the first exception is rethrown.
+    /// </summary>
+    void ParallelHost(int count, Action<int> body);
+
     // ---- data movement ----
 
     /// <summary>dst ← src, same dtype and element count (shapes may differ). Either may be a host tensor.</summary>

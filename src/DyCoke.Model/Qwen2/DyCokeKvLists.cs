@@ -25,6 +25,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     private readonly List<Tensor> _uploaded = []; // every tensor this instance uploaded, each once
     private readonly DyCokeStep?[] _steps; // [B]
     private int _scored; // groups whose scores arrived, in L order
+    private int[]? _members; // [B] scratch of OnScores: the batch indices deciding at one layer
+    private int[][]? _attended; // [B] scratch of OnScores: each pruned sequence's attended slots
 
     // One stage's lists: host views (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
     private sealed record Stage(ReadOnlyMemory<int>[] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
@@ -115,20 +117,35 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         if (meanProbs.NumElements != current.Offsets[^1])
             throw new ArgumentException($"meanProbs is {meanProbs}, expected [{current.Offsets[^1]}] (one per slot listed for layer {layerIndex})", nameof(meanProbs));
         // On the CPU the scores are read where the op wrote them; a device copies them back once.
-        ReadOnlySpan<float> probs = meanProbs.Device == DeviceKind.Cpu ? meanProbs.Span<float>() : _backend.ReadFloats(meanProbs); // [nnz]
+        float[]? copied = meanProbs.Device == DeviceKind.Cpu ? null : _backend.ReadFloats(meanProbs); // [nnz]
         int firstPruned = _firstPrunedLayers[group];
-        ReadOnlyMemory<int>[]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
+        int deciding = 0; // [deciding] the sequences of this group, in batch order
+        var members = _members ??= new int[_sequences.Length];
         for (int b = 0; b < _sequences.Length; b++)
         {
+            if (_sequences[b].Pruning?.FirstPrunedLayer == firstPruned) members[deciding++] = b;
+        }
+        // Each sequence decides on its own state and reads only its own scores, so the decisions (the gate's cosine, a
+        // top-k when it reselects, the attended list) run on the backend's host threads, one item per sequence.
+        var attended = _attended ??= new int[_sequences.Length][];
+        var offsets = current.Offsets;
+        _backend.ParallelHost(deciding, i =>
+        {
+            int b = members[i];
             var (slots, pruning) = _sequences[b];
-            if (pruning is null || pruning.FirstPrunedLayer != firstPruned) continue;
+            ReadOnlySpan<float> probs = copied ?? meanProbs.Span<float>(); // [nnz]
             // Layers < L_b give b its full list, in logical order, so list entry j is position j.
-            var span = probs.Slice(current.Offsets[b] + pruning.SpanStart, pruning.SpanLength); // [len]
-            var step = pruning.Decide(span);
+            var step = pruning!.Decide(probs.Slice(offsets[b] + pruning.SpanStart, pruning.SpanLength)); // [len]
             _steps[b] = step;
-            if (!step.Pruned) continue;
+            attended[b] = step.Pruned ? pruning.AttendedSlots(step, slots.Span) : null!;
+        });
+        ReadOnlyMemory<int>[]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
+        for (int i = 0; i < deciding; i++)
+        {
+            int b = members[i];
+            if (!_steps[b]!.Pruned) continue;
             next ??= (ReadOnlyMemory<int>[])current.Lists.Clone();
-            next[b] = pruning.AttendedSlots(step, slots.Span);
+            next[b] = attended[b];
         }
         _stages[group + 1] = next is null ? current : Upload(next);
         _scored++;

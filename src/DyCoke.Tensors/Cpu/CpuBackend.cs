@@ -30,6 +30,12 @@ public sealed partial class CpuBackend : IBackend
 
     public void Synchronize() { }
 
+    public void ParallelHost(int count, Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        _workers.Run(count, body);
+    }
+
     /// <summary>
     /// Runs body(start, end) over [0, count) in contiguous chunks on the backend's worker threads. Work below ~64K
     /// multiply-adds stays on the calling thread: even an awake worker costs a microsecond or two to hand work to.

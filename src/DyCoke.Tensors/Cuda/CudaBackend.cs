@@ -64,6 +64,26 @@ public sealed unsafe partial class CudaBackend : IBackend
 
     public void Synchronize() => Gpu.Synchronize();
 
+    // The host waits for these decisions with the GPU idle (they decide the lists of the next layers), so they take
+    // the thread pool's cores; a handful of items stays on the calling thread, where a hand-off would cost more.
+    public void ParallelHost(int count, Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (count <= 4)
+        {
+            for (int i = 0; i < count; i++) body(i);
+            return;
+        }
+        try
+        {
+            Parallel.For(0, count, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+    }
+
     /// <summary>dst ← src for any pair of host and device tensors of the same dtype and element count.</summary>
     public void Copy(Tensor src, Tensor dst)
     {

@@ -87,6 +87,35 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     }
 
     [Fact]
+    public void OnScores_SixDpSequencesDecideOnTheHostThreads_EachEqualsItsRunAlone()
+    {
+        using var cache = Prefill();
+        int[] slotsA = [.. Enumerable.Range(0, LengthA + 1)];
+        var alone = NewPruning();
+        var batched = Enumerable.Range(0, 6).Select(_ => NewPruning()).ToArray();
+        int[] tokens = [.. Enumerable.Repeat(7, 6)], positions = [.. Enumerable.Repeat(LengthA, 6)];
+        // Two steps: the first selects; the second has v_prev from the first, so it runs the gate too.
+        for (int step = 0; step < 2; step++)
+        {
+            float[] together = Step(cache, tokens, positions, positions, [.. batched.Select(p => new DyCokeSequence(slotsA, p))], out var lists);
+            float[] single = Step(cache, [7], [LengthA], [LengthA], [new(slotsA, alone)], out var aloneLists);
+            var expected = aloneLists.Steps[0]!;
+            Assert.Equal(step == 0, expected.Reselected);
+            int v = demo.Model.Config.Text.VocabSize;
+            for (int b = 0; b < 6; b++)
+            {
+                var decided = lists.Steps[b]!;
+                // The batch's GEMMs sum in another order than one row's, so the scores (and their cosine) may differ in the last bits.
+                Assert.Equal(expected.Similarity, decided.Similarity, 1e-9);
+                Assert.Equal(expected.Reselected, decided.Reselected);
+                Assert.Equal(expected.KeptSpanIndices, decided.KeptSpanIndices);
+                Assert.Equal(ListOf(aloneLists, s_options.L, 0), ListOf(lists, s_options.L, b));
+                ModelAssert.Close(single, together.AsSpan(b * v, v), 1e-5, $"step {step}, sequence {b} vs alone");
+            }
+        }
+    }
+
+    [Fact]
     public void ListsFor_PrunedLayerBeforeScores_Throws()
     {
         using var lists = DyCokeKvLists.Create(demo.Backend, [new DyCokeSequence(Enumerable.Range(0, LengthA + 1).ToArray(), NewPruning())]);

@@ -24,6 +24,24 @@ public sealed class CpuWorkerPoolTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void CpuBackend_ParallelHost_RunsEveryIndexOnceAndRethrowsTheFirstError(int threads)
+    {
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = threads });
+        var hits = new int[16];
+        backend.ParallelHost(hits.Length, i => Interlocked.Increment(ref hits[i]));
+        Assert.All(hits, h => Assert.Equal(1, h));
+
+        var e = Assert.Throws<InvalidOperationException>(() => backend.ParallelHost(16, i =>
+        {
+            if (i == 5) throw new InvalidOperationException("item 5");
+        }));
+        Assert.Equal("item 5", e.Message);
+        backend.ParallelHost(0, _ => throw new InvalidOperationException("no items, no calls"));
+    }
+
     [Fact]
     public void Run_AfterWorkersFellAsleep_StillRunsEveryChunk()
     {
