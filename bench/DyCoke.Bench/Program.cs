@@ -20,6 +20,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("                                                0.5B prefill/decode and a SigLIP frame vs PyTorch CPU");
     Console.WriteLine("  engine [--model DIR] [--concurrency 1,4,16] [--frames 4] [--max-tokens 64] [--temperature 0] [--dycoke on|off] [--reps 5] [--json PATH]");
     Console.WriteLine("                                                decode scaling and engine overhead of the continuous-batching engine");
+    Console.WriteLine("  decisions [--streams 16] [--frames 4,32] [--reps 400]");
+    Console.WriteLine("                                                host cost of DyCoke's per-step decisions, one vs two threads");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -38,6 +40,7 @@ try
         "dycoke" => DyCokeBench.Run(rest),
         "model" => ModelBench.Run(rest),
         "engine" => EngineBench.Run(rest),
+        "decisions" => DecisionsBench.Run(rest),
         _ => Unknown(args[0]),
     };
 }

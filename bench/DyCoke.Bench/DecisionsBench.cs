@@ -1,0 +1,68 @@
+// The `decisions` verb (issue 8): the host cost of DyCoke's per-step decisions in a decode batch, i.e. what the
+// engine thread does between layer L−1's attention and layer L's (DyCokeKvLists.Create, then OnScores: each
+// sequence's gate cosine, a top-k when it reselects, its attended list, the CSR upload), with the decisions on one
+// host thread and on the CPU backend's two. No model runs: the mean attention is synthetic, so the numbers isolate the
+// host work that grows with streams × frames.
+using System.Diagnostics;
+using DyCoke.Compression;
+using DyCoke.Model.Qwen2;
+using DyCoke.Tensors;
+using DyCoke.Tensors.Cpu;
+
+namespace DyCoke.Bench;
+
+internal static class DecisionsBench
+{
+    /// <summary>Options: --streams 16, --frames 4,32, --reps 400 (timed steps per row; the fastest counts).</summary>
+    public static int Run(string[] args)
+    {
+        var options = new BenchArgs(args, "streams", "frames", "reps");
+        int streams = options.Int("streams", 16), reps = options.Int("reps", 400);
+        int[] frameCounts = (options.String("frames") ?? "4,32").Split(',').Select(int.Parse).ToArray();
+        Console.WriteLine($"DyCoke decisions per decode step, {streams} streams; fastest of {reps} steps (wall time)");
+        Console.WriteLine("| frames | visual tokens after TTM | attention | threads 1 | threads 2 | 1 / 2 |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        using var one = new CpuBackend(new CpuBackendOptions { Threads = 1 });
+        using var two = new CpuBackend(new CpuBackendOptions { Threads = 2 });
+        foreach (int frames in frameCounts)
+        {
+            // The demo/paper numbers: 196 tokens per frame, about half kept by TTM; a 14-token prefix and 80 more after.
+            int span = frames * 98, prefix = 14, length = prefix + span + 80;
+            foreach (bool moving in new[] { false, true })
+            {
+                double a = Time(one, streams, prefix, span, length, moving, reps), b = Time(two, streams, prefix, span, length, moving, reps);
+                string attention = moving ? "moves every step (reselects)" : "stable (reuses the kept set)";
+                Console.WriteLine($"| {frames} | {span} | {attention} | {a:F1} µs | {b:F1} µs | {a / b:F2}× |");
+            }
+        }
+        return 0;
+    }
+
+    // Fastest step, µs: Create + OnScores over `streams` sequences; `moving` alternates two unrelated score vectors
+    // (cosine ≈ 0.75, below the gate), otherwise the same one every step.
+    private static double Time(CpuBackend backend, int streams, int prefix, int span, int length, bool moving, int reps)
+    {
+        var dycoke = new DyCokeOptions();
+        var rng = new Random(1);
+        Tensor Scores()
+        {
+            var values = new float[streams * length]; // [B·len]
+            for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble() / length;
+            return Tensor.FromArray(values, new Shape(values.Length));
+        }
+        using Tensor first = Scores(), second = Scores();
+        var sequences = Enumerable.Range(0, streams)
+            .Select(b => new DyCokeSequence(Enumerable.Range(b * length, length).ToArray(), new DynamicKvPruning(dycoke, prefix, span)))
+            .ToArray();
+        double best = double.MaxValue;
+        for (int r = 0; r < reps + 20; r++)
+        {
+            var scores = moving && r % 2 == 1 ? second : first;
+            long start = Stopwatch.GetTimestamp();
+            using (var lists = DyCokeKvLists.Create(backend, sequences)) lists.OnScores(dycoke.L - 1, scores);
+            double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            if (r >= 20) best = Math.Min(best, us); // the first steps select from scratch and warm up
+        }
+        return best;
+    }
+}
