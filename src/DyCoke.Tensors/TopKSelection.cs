@@ -153,31 +153,37 @@ public static class TopKSelection
         }
     }
 
-    private const int DigitBits = 11;
+    private const int MaxDigitBits = 11;
 
     // The k-th smallest value (1-based) of ranks, by most-significant-digit radix select over the bits in which the
     // ranks differ: DyCoke's probabilities share sign and most exponent bits, so fixed digits would pile every value
-    // into a few buckets, and consecutive increments of one counter wait on each other through memory. Only the first
-    // pass reads every rank; it keeps the ranks of the chosen bucket, and later passes count just those.
+    // into a few buckets. Each pass counts the candidates' next digit, sized to the candidates (a 2^11-bucket histogram
+    // cleared for 400 scores cost more than the counting), and keeps those in the chosen bucket for the next pass.
+    // Two interleaved counters per digit, because consecutive increments of one counter wait on each other.
+    [SkipLocalsInit]
     private static uint KthSmallest(Span<uint> ranks, int k)
     {
         uint min = TensorPrimitives.Min<uint>(ranks), max = TensorPrimitives.Max<uint>(ranks);
-        if (min == max) return min;
-        int shift = Math.Max(0, 32 - BitOperations.LeadingZeroCount(max - min) - DigitBits);
-        Span<int> histogram = stackalloc int[2 << DigitBits]; // two interleaved counters per digit
-        var candidates = ranks; // filtered in place: the ranks still able to be the k-th, offset by min
+        int width = 32 - BitOperations.LeadingZeroCount(max - min); // bits [0, width) of (rank − min) still undecided
+        Span<int> counters = stackalloc int[2 << MaxDigitBits];
+        var candidates = ranks; // filtered in place: the ranks still able to be the k-th
         int remaining = k;
-        uint found = 0; // the digits of (k-th − min) found so far
-        while (true)
+        uint found = 0; // the decided bits of (k-th − min)
+        while (width > 0)
         {
+            int n = candidates.Length;
+            int bits = Math.Min(width, Math.Clamp(BitOperations.Log2((uint)n) + 1, 4, MaxDigitBits));
+            int shift = width - bits;
+            uint digitMask = (1u << bits) - 1;
+            var histogram = counters[..(2 << bits)]; // [2^bits, 2]
             histogram.Clear();
-            int n = candidates.Length, i = 0;
+            int i = 0;
             for (; i + 1 < n; i += 2)
             {
-                histogram[(int)(((candidates[i] - min) >> shift) & ((1u << DigitBits) - 1)) * 2]++;
-                histogram[(int)(((candidates[i + 1] - min) >> shift) & ((1u << DigitBits) - 1)) * 2 + 1]++;
+                histogram[(int)(((candidates[i] - min) >> shift) & digitMask) * 2]++;
+                histogram[(int)(((candidates[i + 1] - min) >> shift) & digitMask) * 2 + 1]++;
             }
-            if (i < n) histogram[(int)(((candidates[i] - min) >> shift) & ((1u << DigitBits) - 1)) * 2]++;
+            if (i < n) histogram[(int)(((candidates[i] - min) >> shift) & digitMask) * 2]++;
             int digit = 0, below = 0;
             while (below + histogram[2 * digit] + histogram[2 * digit + 1] < remaining)
             {
@@ -186,8 +192,9 @@ public static class TopKSelection
             }
             remaining -= below;
             found |= (uint)digit << shift;
-            if (shift == 0) return min + found;
-            // Keep the candidates whose digits so far match (written over the front of the span, which is scratch).
+            width = shift;
+            if (width == 0) break;
+            // Keep the candidates whose decided bits match (written over the front of the span, which is scratch).
             int kept = 0;
             uint mask = ~((1u << shift) - 1);
             for (int j = 0; j < n; j++)
@@ -197,7 +204,7 @@ public static class TopKSelection
                 kept += ((r - min) & mask) == found ? 1 : 0;
             }
             candidates = candidates[..kept];
-            shift = Math.Max(0, shift - DigitBits);
         }
+        return min + found;
     }
 }
