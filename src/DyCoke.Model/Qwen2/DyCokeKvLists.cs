@@ -25,6 +25,11 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     private readonly List<Tensor> _uploaded = []; // every tensor this instance uploaded, each once
     private readonly DyCokeStep?[] _steps; // [B]
     private int _scored; // groups whose scores arrived, in L order
+    // Visual tokens over a group's sequences from which their decisions go to the host threads: 16 streams at 4 frames
+    // (6 K tokens; ~1 µs of work per stream when the kept set is reused) ran 25 % slower handed off than on one thread;
+    // at 32 frames (50 K) two threads took 1.2–1.4× less time, and 1.6–1.9× when every stream reselects (`decisions`
+    // verb, docs/benchmarks.md).
+    private const long ParallelDecisionTokens = 16_384;
     private int[]? _members; // [B] scratch of OnScores: the batch indices deciding at one layer
     private int[][]? _attended; // [B] scratch of OnScores: each pruned sequence's attended slots
 
@@ -120,16 +125,19 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         float[]? copied = meanProbs.Device == DeviceKind.Cpu ? null : _backend.ReadFloats(meanProbs); // [nnz]
         int firstPruned = _firstPrunedLayers[group];
         int deciding = 0; // [deciding] the sequences of this group, in batch order
+        long spans = 0; // their visual tokens, the measure of the decisions' work
         var members = _members ??= new int[_sequences.Length];
         for (int b = 0; b < _sequences.Length; b++)
         {
-            if (_sequences[b].Pruning?.FirstPrunedLayer == firstPruned) members[deciding++] = b;
+            if (_sequences[b].Pruning is not { } pruning || pruning.FirstPrunedLayer != firstPruned) continue;
+            members[deciding++] = b;
+            spans += pruning.SpanLength;
         }
         // Each sequence decides on its own state and reads only its own scores, so the decisions (the gate's cosine, a
-        // top-k when it reselects, the attended list) run on the backend's host threads, one item per sequence.
+        // top-k when it reselects, the attended list) can run on the backend's host threads, one item per sequence.
         var attended = _attended ??= new int[_sequences.Length][];
         var offsets = current.Offsets;
-        _backend.ParallelHost(deciding, i =>
+        Action<int> decide = i =>
         {
             int b = members[i];
             var (slots, pruning) = _sequences[b];
@@ -138,7 +146,9 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             var step = pruning!.Decide(probs.Slice(offsets[b] + pruning.SpanStart, pruning.SpanLength)); // [len]
             _steps[b] = step;
             attended[b] = step.Pruned ? pruning.AttendedSlots(step, slots.Span) : null!;
-        });
+        };
+        if (spans >= ParallelDecisionTokens) _backend.ParallelHost(deciding, decide);
+        else for (int i = 0; i < deciding; i++) decide(i);
         ReadOnlyMemory<int>[]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
         for (int i = 0; i < deciding; i++)
         {

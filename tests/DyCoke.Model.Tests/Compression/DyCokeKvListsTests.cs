@@ -87,7 +87,7 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     }
 
     [Fact]
-    public void OnScores_SixDpSequencesDecideOnTheHostThreads_EachEqualsItsRunAlone()
+    public void OnScores_SixDpSequencesInOneBatch_EachEqualsItsRunAlone()
     {
         using var cache = Prefill();
         int[] slotsA = [.. Enumerable.Range(0, LengthA + 1)];
@@ -111,6 +111,32 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
                 Assert.Equal(expected.KeptSpanIndices, decided.KeptSpanIndices);
                 Assert.Equal(ListOf(aloneLists, s_options.L, 0), ListOf(lists, s_options.L, b));
                 ModelAssert.Close(single, together.AsSpan(b * v, v), 1e-5, $"step {step}, sequence {b} vs alone");
+            }
+        }
+    }
+
+    [Fact]
+    public void OnScores_EightLongSpansDecideOnTwoHostThreads_EachEqualsItsOwnDecision()
+    {
+        // 8 × 3,000 visual tokens: past the size from which the decisions go to the backend's host threads.
+        const int b = 8, prefix = 14, span = 3000, length = prefix + span + 40;
+        using var backend = new DyCoke.Tensors.Cpu.CpuBackend(new DyCoke.Tensors.Cpu.CpuBackendOptions { Threads = 2 });
+        var rng = new Random(11);
+        var sequences = Enumerable.Range(0, b).Select(i => new DyCokeSequence(Enumerable.Range(i * length, length).ToArray(), new DynamicKvPruning(s_options, prefix, span))).ToArray();
+        var references = Enumerable.Range(0, b).Select(_ => new DynamicKvPruning(s_options, prefix, span)).ToArray();
+        for (int step = 0; step < 3; step++)
+        {
+            float[] probs = Enumerable.Range(0, b * length).Select(_ => (float)rng.NextDouble()).ToArray(); // [B·len]
+            using var meanProbs = Tensor.FromArray(probs, new Shape(probs.Length));
+            using var lists = DyCokeKvLists.Create(backend, sequences);
+            lists.OnScores(s_options.L - 1, meanProbs);
+            for (int i = 0; i < b; i++)
+            {
+                var expected = references[i].Decide(probs.AsSpan(i * length + prefix, span));
+                var decided = lists.Steps[i]!;
+                Assert.Equal(expected.Similarity, decided.Similarity);
+                Assert.Equal(expected.KeptSpanIndices, decided.KeptSpanIndices);
+                Assert.Equal(references[i].AttendedSlots(expected, sequences[i].Slots.Span), ListOf(lists, s_options.L, i));
             }
         }
     }
