@@ -10,6 +10,7 @@ public sealed class VideoLoader : IDisposable
 {
     private readonly MediaOptions _options;
     private readonly MediaSources _sources;
+    private readonly ProbeCache? _probes; // null when MediaOptions.ProbeCacheEntries is 0
 
     /// <summary>Creates the loader. Throws <see cref="ArgumentException"/> when <paramref name="options"/> is invalid.</summary>
     public VideoLoader(MediaOptions options)
@@ -19,7 +20,11 @@ public sealed class VideoLoader : IDisposable
         _options = options;
         _sources = new MediaSources(options);
         Pool = new DecodePool(options.DecodeWorkers, options.DecodeQueueLimit);
+        _probes = options.ProbeCacheEntries > 0 ? new ProbeCache(options.ProbeCacheEntries) : null;
     }
+
+    /// <summary>Loads whose probe came from the cache (no ffprobe run), and loads that probed; both 0 without the cache.</summary>
+    public (long Hits, long Misses) ProbeCacheCounts => _probes is null ? (0, 0) : (_probes.Hits, _probes.Misses);
 
     /// <summary>The decode worker pool (for metrics: admitted and running counts).</summary>
     public DecodePool Pool { get; }
@@ -47,12 +52,12 @@ public sealed class VideoLoader : IDisposable
         deadline.CancelAfter(_options.DecodeTimeout);
         try
         {
-            VideoInfo info = await VideoProbe.RunAsync(_options, file.Path, deadline.Token);
+            var (info, cached) = await ProbeAsync(file.Path, deadline.Token);
             CheckLimits(info);
             int count = FrameSampler.FrameCount(request, _options, info.DurationSeconds);
             int[] indices = FrameSampler.Indices(info.FrameCount, count, request.Rule ?? _options.DefaultSamplingRule); // [F]
             float[] pixels = await DecodeAsync(file.Path, info, indices, deadline.Token); // [F, 3, 384, 384]
-            return new VideoFrames(pixels, indices, info, fetchTime, queueTime, clock.Elapsed - fetchTime - queueTime);
+            return new VideoFrames(pixels, indices, info, fetchTime, queueTime, clock.Elapsed - fetchTime - queueTime) { ProbeCached = cached };
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -60,6 +65,18 @@ public sealed class VideoLoader : IDisposable
                 $"Decoding the video took longer than {_options.DecodeTimeout.TotalSeconds:0.#} s; send a shorter or smaller video.",
                 MediaParams.Url, inner: e);
         }
+    }
+
+    // The probe of these bytes, from the cache when the same content was probed before (see ProbeCache). A failed probe
+    // is not stored: the next request with those bytes fails the same way, through ffprobe.
+    private async Task<(VideoInfo Info, bool Cached)> ProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        if (_probes is null) return (await VideoProbe.RunAsync(_options, path, cancellationToken), false);
+        string key = await ProbeCache.ContentKeyAsync(path, cancellationToken);
+        if (_probes.TryGet(key, out var cached)) return (cached, true);
+        VideoInfo info = await VideoProbe.RunAsync(_options, path, cancellationToken);
+        _probes.Add(key, info);
+        return (info, false);
     }
 
     private async Task<float[]> DecodeAsync(string path, VideoInfo info, int[] indices, CancellationToken cancellationToken)

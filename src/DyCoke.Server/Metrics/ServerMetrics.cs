@@ -18,6 +18,7 @@ public sealed class ServerMetrics(ServedModel model)
     private long _generationTokens;
     private long _disconnects;
     private long _rejected;
+    private long _probeCacheHits;
     private long _dycokeBefore;
     private long _dycokeAfter;
     private long _dycokePrunedSteps;
@@ -65,6 +66,9 @@ public sealed class ServerMetrics(ServedModel model)
     /// <summary>Counts a request refused because the engine was full or draining (503).</summary>
     public void RecordRejected() => Interlocked.Increment(ref _rejected);
 
+    /// <summary>Records a video whose probe came from the loader's content cache (no ffprobe run).</summary>
+    public void RecordProbeCacheHit() => Interlocked.Increment(ref _probeCacheHits);
+
     /// <summary>The Prometheus text exposition (format 0.0.4).</summary>
     public string Render()
     {
@@ -87,6 +91,7 @@ public sealed class ServerMetrics(ServedModel model)
         Metric("dycoke:generation_tokens_total", "counter", "Generated tokens of finished requests.", Interlocked.Read(ref _generationTokens).ToString(inv));
         Metric("dycoke:http_requests_client_disconnected_total", "counter", "Requests whose client went away before the end.", Interlocked.Read(ref _disconnects).ToString(inv));
         Metric("dycoke:requests_rejected_total", "counter", "Requests refused with 503 (queue full or draining).", Interlocked.Read(ref _rejected).ToString(inv));
+        Metric("dycoke:media_probe_cache_hits_total", "counter", "Videos whose probe came from the cache of byte-identical videos (no ffprobe run).", Interlocked.Read(ref _probeCacheHits).ToString(inv));
         Metric("dycoke:video_tokens_before_ttm_total", "counter", "Video tokens before DyCoke's temporal merging.", Interlocked.Read(ref _dycokeBefore).ToString(inv));
         Metric("dycoke:video_tokens_after_ttm_total", "counter", "Video tokens after DyCoke's temporal merging.", Interlocked.Read(ref _dycokeAfter).ToString(inv));
         Metric("dycoke:decode_steps_pruned_total", "counter", "Decode steps that attended to a pruned visual KV span.", Interlocked.Read(ref _dycokePrunedSteps).ToString(inv));

@@ -67,6 +67,22 @@ public sealed class MediaVideoTests(MediaServerFixture server) : IClassFixture<M
     }
 
     [Fact]
+    public async Task Complete_SameClipAsFileAndAsDataUrl_SecondProbeComesFromTheCache()
+    {
+        string metricsBefore = await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        string fileUrl = new Uri(server.ClipPath).AbsoluteUri;
+        string dataUrl = "data:video/mp4;base64," + Convert.ToBase64String(await File.ReadAllBytesAsync(server.ClipPath, TestContext.Current.CancellationToken));
+        using (var first = await Wire.PostAsync(server.Http, Body(fileUrl, 2), TestContext.Current.CancellationToken)) await UsageAsync(first);
+        using (var second = await Wire.PostAsync(server.Http, Body(dataUrl, 2), TestContext.Current.CancellationToken)) await UsageAsync(second);
+        await server.WaitForIdleEngineAsync();
+
+        string metrics = await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        static long Hits(string text) => long.Parse(text.Split('\n').Single(l => l.StartsWith("dycoke:media_probe_cache_hits_total{", StringComparison.Ordinal)).Split(' ')[^1]);
+        // The same bytes under a second URL: at least this request's probe came from the cache.
+        Assert.True(Hits(metrics) >= Hits(metricsBefore) + 1, $"probe cache hits {Hits(metricsBefore)} -> {Hits(metrics)}");
+    }
+
+    [Fact]
     public async Task Stream_DataUrl_DecodesAndStreamsToDone()
     {
         string url = "data:video/mp4;base64," + Convert.ToBase64String(await File.ReadAllBytesAsync(server.ClipPath, TestContext.Current.CancellationToken));
