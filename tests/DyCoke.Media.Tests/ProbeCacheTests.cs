@@ -6,21 +6,8 @@ using Xunit;
 namespace DyCoke.Media.Tests;
 
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class ProbeCacheTests(TestVideos videos) : IAsyncLifetime
+public sealed class ProbeCacheTests(TestVideos videos) : ToolScriptTests
 {
-    private readonly MediaSandbox _sandbox = new();
-    private readonly LoopbackHttpServer _server = new();
-    private readonly string _tools = Directory.CreateTempSubdirectory("dycoke-probe-cache-").FullName;
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _sandbox.Dispose();
-        Directory.Delete(_tools, recursive: true);
-    }
-
     [Fact]
     public void Cache_Full_EvictsTheLeastRecentlyUsedAndCountsHitsAndMisses()
     {
@@ -48,10 +35,10 @@ public sealed class ProbeCacheTests(TestVideos videos) : IAsyncLifetime
     public async Task LoadAsync_SameBytesTwiceUnderTwoUrls_OneProbeAndTheSamePixels()
     {
         byte[] clip = File.ReadAllBytes(videos.H264.Path);
-        _server.Bytes("/first.mp4", clip);
-        _server.Bytes("/second.mp4", clip);
-        using var loader = new VideoLoader(_sandbox.Options() with { FfprobePath = CountingFfprobe() });
-        var request = (string url) => new VideoRequest(_server.Url(url)) { NumFrames = 4 };
+        Server.Bytes("/first.mp4", clip);
+        Server.Bytes("/second.mp4", clip);
+        using var loader = new VideoLoader(Sandbox.Options() with { FfprobePath = CountingFfprobe() });
+        var request = (string url) => new VideoRequest(Server.Url(url)) { NumFrames = 4 };
 
         VideoFrames first = await loader.LoadAsync(request("/first.mp4"), TestContext.Current.CancellationToken);
         VideoFrames second = await loader.LoadAsync(request("/second.mp4"), TestContext.Current.CancellationToken);
@@ -62,19 +49,19 @@ public sealed class ProbeCacheTests(TestVideos videos) : IAsyncLifetime
         Assert.Equal(first.FrameIndices, second.FrameIndices);
         Assert.Equal(first.Pixels, second.Pixels);
         Assert.Equal((1L, 1L), loader.ProbeCacheCounts);
-        _sandbox.AssertClean();
+        Sandbox.AssertClean();
     }
 
     [Fact]
     public async Task LoadAsync_DifferentBytes_ProbesEach()
     {
-        _server.Bytes("/h264.mp4", File.ReadAllBytes(videos.H264.Path));
-        _server.Bytes("/vp9.webm", File.ReadAllBytes(videos.Vp9OddSize.Path));
-        using var loader = new VideoLoader(_sandbox.Options() with { FfprobePath = CountingFfprobe() });
+        Server.Bytes("/h264.mp4", File.ReadAllBytes(videos.H264.Path));
+        Server.Bytes("/vp9.webm", File.ReadAllBytes(videos.Vp9OddSize.Path));
+        using var loader = new VideoLoader(Sandbox.Options() with { FfprobePath = CountingFfprobe() });
 
-        VideoFrames h264 = await loader.LoadAsync(new VideoRequest(_server.Url("/h264.mp4")) { NumFrames = 4 }, TestContext.Current.CancellationToken);
+        VideoFrames h264 = await loader.LoadAsync(new VideoRequest(Server.Url("/h264.mp4")) { NumFrames = 4 }, TestContext.Current.CancellationToken);
         int afterFirst = ProbeStarts();
-        VideoFrames vp9 = await loader.LoadAsync(new VideoRequest(_server.Url("/vp9.webm")) { NumFrames = 4 }, TestContext.Current.CancellationToken);
+        VideoFrames vp9 = await loader.LoadAsync(new VideoRequest(Server.Url("/vp9.webm")) { NumFrames = 4 }, TestContext.Current.CancellationToken);
 
         Assert.Equal(1, afterFirst);
         Assert.True(ProbeStarts() > afterFirst, "the second video was not probed"); // WebM lists no frame count: a second ffprobe counts packets
@@ -85,12 +72,12 @@ public sealed class ProbeCacheTests(TestVideos videos) : IAsyncLifetime
     [Fact]
     public async Task LoadAsync_CacheOff_ProbesEveryTime()
     {
-        _server.Bytes("/clip.mp4", File.ReadAllBytes(videos.H264.Path));
-        using var loader = new VideoLoader(_sandbox.Options() with { FfprobePath = CountingFfprobe(), ProbeCacheEntries = 0 });
+        Server.Bytes("/clip.mp4", File.ReadAllBytes(videos.H264.Path));
+        using var loader = new VideoLoader(Sandbox.Options() with { FfprobePath = CountingFfprobe(), ProbeCacheEntries = 0 });
 
         for (int i = 0; i < 2; i++)
         {
-            VideoFrames frames = await loader.LoadAsync(new VideoRequest(_server.Url("/clip.mp4")) { NumFrames = 4 }, TestContext.Current.CancellationToken);
+            VideoFrames frames = await loader.LoadAsync(new VideoRequest(Server.Url("/clip.mp4")) { NumFrames = 4 }, TestContext.Current.CancellationToken);
             Assert.False(frames.ProbeCached);
         }
         Assert.Equal(2, ProbeStarts());
@@ -100,23 +87,17 @@ public sealed class ProbeCacheTests(TestVideos videos) : IAsyncLifetime
     [Fact]
     public void Options_NegativeProbeCacheEntries_Rejected()
     {
-        var e = Assert.Throws<ArgumentException>(() => (_sandbox.Options() with { ProbeCacheEntries = -1 }).Validate());
+        var e = Assert.Throws<ArgumentException>(() => (Sandbox.Options() with { ProbeCacheEntries = -1 }).Validate());
         Assert.Contains(nameof(MediaOptions.ProbeCacheEntries), e.Message);
     }
 
     private static VideoInfo Info(int frames) => new(0, "h264", "mov", 64, 48, "yuv420p", 0, frames, 10, frames / 10.0);
 
-    private string CountingFfprobe()
-    {
-        string path = Path.Combine(_tools, "ffprobe");
-        File.WriteAllText(path, $"#!/bin/sh\necho started >> '{_tools}/starts'\nexec ffprobe \"$@\"\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
+    private string CountingFfprobe() => Script("ffprobe", $"echo started >> '{Tools}/starts'\nexec ffprobe \"$@\"");
 
     private int ProbeStarts()
     {
-        string log = Path.Combine(_tools, "starts");
+        string log = Path.Combine(Tools, "starts");
         return File.Exists(log) ? File.ReadAllLines(log).Length : 0;
     }
 }

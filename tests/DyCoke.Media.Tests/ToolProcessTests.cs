@@ -5,26 +5,13 @@ using Xunit;
 namespace DyCoke.Media.Tests;
 
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class ToolProcessTests(TestVideos videos) : IAsyncLifetime
+public sealed class ToolProcessTests(TestVideos videos) : ToolScriptTests
 {
-    private readonly MediaSandbox _sandbox = new();
-    private readonly LoopbackHttpServer _server = new();
-    private readonly string _tools = Directory.CreateTempSubdirectory("dycoke-media-tools-").FullName;
-
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _sandbox.Dispose();
-        Directory.Delete(_tools, recursive: true);
-    }
-
     [Fact]
     public async Task LoadAsync_ProbeHangsPastDecodeTimeout_TimeoutAndTreeKilled()
     {
         string ffprobe = HangingTool("ffprobe");
-        MediaOptions options = _sandbox.Options() with { FfprobePath = ffprobe, DecodeTimeout = TimeSpan.FromMilliseconds(500) };
+        MediaOptions options = Sandbox.Options() with { FfprobePath = ffprobe, DecodeTimeout = TimeSpan.FromMilliseconds(500) };
         using var loader = new VideoLoader(options);
 
         var e = await Assert.ThrowsAsync<MediaException>(() => loader.LoadAsync(new VideoRequest(Serve()), TestContext.Current.CancellationToken));
@@ -32,24 +19,24 @@ public sealed class ToolProcessTests(TestVideos videos) : IAsyncLifetime
         Assert.Equal(MediaErrorKind.Timeout, e.Kind);
         Assert.Equal(504, e.HttpStatus);
         AssertGrandchildGone();
-        _sandbox.AssertClean();
+        Sandbox.AssertClean();
     }
 
     [Fact]
     public async Task LoadAsync_CallerCancelsDuringDecode_CanceledAndTreeKilled()
     {
         string ffmpeg = HangingTool("ffmpeg");
-        using var loader = new VideoLoader(_sandbox.Options() with { FfmpegPath = ffmpeg });
+        using var loader = new VideoLoader(Sandbox.Options() with { FfmpegPath = ffmpeg });
         string url = Serve();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
         Task<VideoFrames> load = loader.LoadAsync(new VideoRequest(url), cancel.Token);
-        await WaitForFileAsync(Path.Combine(_tools, "child.pid"));
+        await WaitForFileAsync(Path.Combine(Tools, "child.pid"));
         cancel.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => load);
         AssertGrandchildGone();
-        _sandbox.AssertClean();
+        Sandbox.AssertClean();
         Assert.Equal(0, loader.Pool.Admitted);
     }
 
@@ -57,23 +44,23 @@ public sealed class ToolProcessTests(TestVideos videos) : IAsyncLifetime
     public async Task LoadAsync_DecoderWritesGarbage_CorruptStream()
     {
         string ffmpeg = Script("ffmpeg", "echo 'this is not a PAM image'");
-        using var loader = new VideoLoader(_sandbox.Options() with { FfmpegPath = ffmpeg });
+        using var loader = new VideoLoader(Sandbox.Options() with { FfmpegPath = ffmpeg });
 
         var e = await Assert.ThrowsAsync<MediaException>(() => loader.LoadAsync(new VideoRequest(Serve()), TestContext.Current.CancellationToken));
 
         Assert.Equal(MediaErrorKind.CorruptStream, e.Kind);
-        _sandbox.AssertClean();
+        Sandbox.AssertClean();
     }
 
     [Fact]
     public async Task LoadAsync_MissingExecutable_InvalidOperationNamingIt()
     {
-        using var loader = new VideoLoader(_sandbox.Options() with { FfprobePath = Path.Combine(_tools, "no-such-ffprobe") });
+        using var loader = new VideoLoader(Sandbox.Options() with { FfprobePath = Path.Combine(Tools, "no-such-ffprobe") });
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => loader.LoadAsync(new VideoRequest(Serve()), TestContext.Current.CancellationToken));
 
         Assert.Contains("no-such-ffprobe", e.Message);
-        _sandbox.AssertClean();
+        Sandbox.AssertClean();
     }
 
     [Fact]
@@ -93,20 +80,12 @@ public sealed class ToolProcessTests(TestVideos videos) : IAsyncLifetime
 
     private string Serve()
     {
-        _server.Bytes("/v.mp4", File.ReadAllBytes(videos.H264.Path));
-        return _server.Url("/v.mp4");
+        Server.Bytes("/v.mp4", File.ReadAllBytes(videos.H264.Path));
+        return Server.Url("/v.mp4");
     }
 
     /// <summary>A script named like the tool that starts a long sleep as its own child, records its pid, and waits.</summary>
-    private string HangingTool(string name) => Script(name, $"sleep 600 &\necho $! > '{_tools}/child.pid'\nwait");
-
-    private string Script(string name, string body)
-    {
-        string path = Path.Combine(_tools, name);
-        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return path;
-    }
+    private string HangingTool(string name) => Script(name, $"sleep 600 &\necho $! > '{Tools}/child.pid'\nwait");
 
     private static async Task WaitForFileAsync(string path)
     {
@@ -117,7 +96,7 @@ public sealed class ToolProcessTests(TestVideos videos) : IAsyncLifetime
     /// <summary>The script's sleeping child must be dead too (gone, or a zombie awaiting its new parent's reaping).</summary>
     private void AssertGrandchildGone()
     {
-        string pidFile = Path.Combine(_tools, "child.pid");
+        string pidFile = Path.Combine(Tools, "child.pid");
         Assert.True(File.Exists(pidFile), "the stand-in tool never started its child");
         string pid = File.ReadAllText(pidFile).Trim();
         string stat = Path.Combine("/proc", pid, "stat");
