@@ -28,6 +28,9 @@ public sealed class VideoFrames
     /// <summary>Whether the source's probe came from the loader's cache of earlier, byte-identical videos (no ffprobe run).</summary>
     public bool ProbeCached { get; init; }
 
+    /// <summary>Whether the pixels came from the loader's cache of earlier, byte-identical videos at the same frame indices (no ffmpeg run).</summary>
+    public bool FramesCached { get; init; }
+
     /// <summary>
     /// Pixels <c>[F, 3, 384, 384]</c>, RGB planes, values (x/255 - 0.5) / 0.5 in [-1, 1] as HF's processor computes them.
     /// </summary>

@@ -10,7 +10,8 @@ public sealed class VideoLoader : IDisposable
 {
     private readonly MediaOptions _options;
     private readonly MediaSources _sources;
-    private readonly ProbeCache? _probes; // null when MediaOptions.ProbeCacheEntries is 0
+    private readonly ContentCache<VideoInfo>? _probes; // null when MediaOptions.ProbeCacheEntries is 0
+    private readonly ContentCache<float[]>? _frames; // [F, 3, 384, 384] by content and frame indices; null when FrameCacheBytes is 0
 
     /// <summary>Creates the loader. Throws <see cref="ArgumentException"/> when <paramref name="options"/> is invalid.</summary>
     public VideoLoader(MediaOptions options)
@@ -20,11 +21,15 @@ public sealed class VideoLoader : IDisposable
         _options = options;
         _sources = new MediaSources(options);
         Pool = new DecodePool(options.DecodeWorkers, options.DecodeQueueLimit);
-        _probes = options.ProbeCacheEntries > 0 ? new ProbeCache(options.ProbeCacheEntries) : null;
+        _probes = options.ProbeCacheEntries > 0 ? new ContentCache<VideoInfo>(options.ProbeCacheEntries, _ => 1) : null;
+        _frames = options.FrameCacheBytes > 0 ? new ContentCache<float[]>(options.FrameCacheBytes, pixels => (long)pixels.Length * sizeof(float)) : null;
     }
 
     /// <summary>Loads whose probe came from the cache (no ffprobe run), and loads that probed; both 0 without the cache.</summary>
     public (long Hits, long Misses) ProbeCacheCounts => _probes is null ? (0, 0) : (_probes.Hits, _probes.Misses);
+
+    /// <summary>Loads whose frames came from the cache (no ffmpeg run), and loads that decoded; both 0 without the cache.</summary>
+    public (long Hits, long Misses) FrameCacheCounts => _frames is null ? (0, 0) : (_frames.Hits, _frames.Misses);
 
     /// <summary>The decode worker pool (for metrics: admitted and running counts).</summary>
     public DecodePool Pool { get; }
@@ -52,12 +57,17 @@ public sealed class VideoLoader : IDisposable
         deadline.CancelAfter(_options.DecodeTimeout);
         try
         {
-            var (info, cached) = await ProbeAsync(file.Path, deadline.Token);
+            string? key = _probes is null && _frames is null ? null : await ContentCache<VideoInfo>.ContentKeyAsync(file.Path, deadline.Token);
+            var (info, probeCached) = await ProbeAsync(file.Path, key, deadline.Token);
             CheckLimits(info);
             int count = FrameSampler.FrameCount(request, _options, info.DurationSeconds);
             int[] indices = FrameSampler.Indices(info.FrameCount, count, request.Rule ?? _options.DefaultSamplingRule); // [F]
-            float[] pixels = await DecodeAsync(file.Path, info, indices, deadline.Token); // [F, 3, 384, 384]
-            return new VideoFrames(pixels, indices, info, fetchTime, queueTime, clock.Elapsed - fetchTime - queueTime) { ProbeCached = cached };
+            var (pixels, framesCached) = await FramesAsync(file.Path, key, info, indices, deadline.Token); // [F, 3, 384, 384]
+            return new VideoFrames(pixels, indices, info, fetchTime, queueTime, clock.Elapsed - fetchTime - queueTime)
+            {
+                ProbeCached = probeCached,
+                FramesCached = framesCached,
+            };
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -69,14 +79,24 @@ public sealed class VideoLoader : IDisposable
 
     // The probe of these bytes, from the cache when the same content was probed before (see ProbeCache). A failed probe
     // is not stored: the next request with those bytes fails the same way, through ffprobe.
-    private async Task<(VideoInfo Info, bool Cached)> ProbeAsync(string path, CancellationToken cancellationToken)
+    private async Task<(VideoInfo Info, bool Cached)> ProbeAsync(string path, string? key, CancellationToken cancellationToken)
     {
-        if (_probes is null) return (await VideoProbe.RunAsync(_options, path, cancellationToken), false);
-        string key = await ProbeCache.ContentKeyAsync(path, cancellationToken);
+        if (_probes is null || key is null) return (await VideoProbe.RunAsync(_options, path, cancellationToken), false);
         if (_probes.TryGet(key, out var cached)) return (cached, true);
         VideoInfo info = await VideoProbe.RunAsync(_options, path, cancellationToken);
         _probes.Add(key, info);
         return (info, false);
+    }
+
+    // The preprocessed frames of these bytes at these indices, from the cache when they were decoded before (see
+    // ContentCache). The cache keeps its own copy and hands out copies, so no caller can change what it holds.
+    private async Task<(float[] Pixels, bool Cached)> FramesAsync(string path, string? key, VideoInfo info, int[] indices, CancellationToken cancellationToken)
+    {
+        string? frameKey = _frames is null || key is null ? null : key + ":" + string.Join(',', indices);
+        if (frameKey is not null && _frames!.TryGet(frameKey, out var cached)) return ((float[])cached.Clone(), true);
+        float[] pixels = await DecodeAsync(path, info, indices, cancellationToken);
+        if (frameKey is not null) _frames!.Add(frameKey, (float[])pixels.Clone());
+        return (pixels, false);
     }
 
     private async Task<float[]> DecodeAsync(string path, VideoInfo info, int[] indices, CancellationToken cancellationToken)

@@ -29,6 +29,7 @@ public sealed class MediaVideoLoader(MediaOptions options, ServerMetrics metrics
         metrics.MediaDecodeSeconds.Observe(frames.DecodeTime.TotalSeconds);
         metrics.FramesPerVideo.Observe(frames.NumFrames);
         if (frames.ProbeCached) metrics.RecordProbeCacheHit();
+        if (frames.FramesCached) metrics.RecordFrameCacheHit();
         int s = VideoFrames.FrameSize;
         return Tensor.FromArray(frames.Pixels, new Shape(frames.NumFrames, 3, s, s)); // [F, 3, S, S]
     }

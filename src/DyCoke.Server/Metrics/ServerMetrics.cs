@@ -19,6 +19,7 @@ public sealed class ServerMetrics(ServedModel model)
     private long _disconnects;
     private long _rejected;
     private long _probeCacheHits;
+    private long _frameCacheHits;
     private long _dycokeBefore;
     private long _dycokeAfter;
     private long _dycokePrunedSteps;
@@ -69,6 +70,9 @@ public sealed class ServerMetrics(ServedModel model)
     /// <summary>Records a video whose probe came from the loader's content cache (no ffprobe run).</summary>
     public void RecordProbeCacheHit() => Interlocked.Increment(ref _probeCacheHits);
 
+    /// <summary>Records a video whose preprocessed frames came from the loader's content cache (no ffmpeg run).</summary>
+    public void RecordFrameCacheHit() => Interlocked.Increment(ref _frameCacheHits);
+
     /// <summary>The Prometheus text exposition (format 0.0.4).</summary>
     public string Render()
     {
@@ -91,6 +95,7 @@ public sealed class ServerMetrics(ServedModel model)
         Metric("dycoke:generation_tokens_total", "counter", "Generated tokens of finished requests.", Interlocked.Read(ref _generationTokens).ToString(inv));
         Metric("dycoke:http_requests_client_disconnected_total", "counter", "Requests whose client went away before the end.", Interlocked.Read(ref _disconnects).ToString(inv));
         Metric("dycoke:requests_rejected_total", "counter", "Requests refused with 503 (queue full or draining).", Interlocked.Read(ref _rejected).ToString(inv));
+        Metric("dycoke:media_frame_cache_hits_total", "counter", "Videos whose frames came from the cache of byte-identical videos sampled alike (no ffmpeg run).", Interlocked.Read(ref _frameCacheHits).ToString(inv));
         Metric("dycoke:media_probe_cache_hits_total", "counter", "Videos whose probe came from the cache of byte-identical videos (no ffprobe run).", Interlocked.Read(ref _probeCacheHits).ToString(inv));
         Metric("dycoke:video_tokens_before_ttm_total", "counter", "Video tokens before DyCoke's temporal merging.", Interlocked.Read(ref _dycokeBefore).ToString(inv));
         Metric("dycoke:video_tokens_after_ttm_total", "counter", "Video tokens after DyCoke's temporal merging.", Interlocked.Read(ref _dycokeAfter).ToString(inv));

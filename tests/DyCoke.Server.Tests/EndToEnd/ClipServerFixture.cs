@@ -73,6 +73,9 @@ public sealed class ClipServerFixture : ServerFixture
         "--Scheduler:MaxQueuedRequests", "256",
         // The slow clip as a data: URL is about 4 MB of base64.
         "--Server:MaxRequestBodyBytes", "16777216",
+        // Every video must go through ffmpeg here (these tests kill it mid-decode and count its children), and a
+        // frame cache that fills up would read as heap growth; the cache has its own tests (DyCoke.Media.Tests).
+        "--Media:FrameCacheBytes", "0",
     ];
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IStartupFilter>(Recorder);

@@ -67,7 +67,7 @@ public sealed class MediaVideoTests(MediaServerFixture server) : IClassFixture<M
     }
 
     [Fact]
-    public async Task Complete_SameClipAsFileAndAsDataUrl_SecondProbeComesFromTheCache()
+    public async Task Complete_SameClipAsFileAndAsDataUrl_SecondProbeAndFramesComeFromTheCaches()
     {
         string metricsBefore = await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         string fileUrl = new Uri(server.ClipPath).AbsoluteUri;
@@ -77,9 +77,10 @@ public sealed class MediaVideoTests(MediaServerFixture server) : IClassFixture<M
         await server.WaitForIdleEngineAsync();
 
         string metrics = await server.Http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
-        static long Hits(string text) => long.Parse(text.Split('\n').Single(l => l.StartsWith("dycoke:media_probe_cache_hits_total{", StringComparison.Ordinal)).Split(' ')[^1]);
-        // The same bytes under a second URL: at least this request's probe came from the cache.
-        Assert.True(Hits(metrics) >= Hits(metricsBefore) + 1, $"probe cache hits {Hits(metricsBefore)} -> {Hits(metrics)}");
+        static long Hits(string text, string cache) => long.Parse(text.Split('\n').Single(l => l.StartsWith($"dycoke:media_{cache}_cache_hits_total{{", StringComparison.Ordinal)).Split(' ')[^1]);
+        // The same bytes under a second URL, sampled alike: at least this request's probe and frames came from the caches.
+        foreach (string cache in new[] { "probe", "frame" })
+            Assert.True(Hits(metrics, cache) >= Hits(metricsBefore, cache) + 1, $"{cache} cache hits {Hits(metricsBefore, cache)} -> {Hits(metrics, cache)}");
     }
 
     [Fact]
