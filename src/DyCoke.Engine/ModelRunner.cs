@@ -276,8 +276,7 @@ public sealed class ModelRunner : IDisposable
         using var ids = backend.AllocateUninitialized(DType.I32, new Shape(rows)); // [B]
         backend.ArgMax(logits, ids);
         if (_ids.Length < rows) _ids = new int[rows];
-        if (ids.Device == DeviceKind.Cpu) ids.Span<int>().CopyTo(_ids);
-        else backend.ReadInts(ids).CopyTo(_ids.AsSpan());
+        backend.ReadInts(ids, _ids.AsSpan(0, rows));
         return _ids.AsMemory(0, rows);
     }
 

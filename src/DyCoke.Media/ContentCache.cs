@@ -51,14 +51,6 @@ internal sealed class ContentCache<TValue> where TValue : class
         }
     }
 
-    /// <summary>The hex SHA-256 of the file at <paramref name="path"/>: the key of its content.</summary>
-    public static async Task<string> ContentKeyAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken);
-        return Convert.ToHexString(hash);
-    }
-
     /// <summary>The value stored for <paramref name="key"/>, which becomes the most recently used; counts a hit or a miss.</summary>
     public bool TryGet(string key, out TValue value)
     {
@@ -104,5 +96,17 @@ internal sealed class ContentCache<TValue> where TValue : class
             _entries[key] = _recency.AddFirst((key, value, cost));
             _held += cost;
         }
+    }
+}
+
+/// <summary>The key of a video's content in the loader's caches.</summary>
+internal static class ContentHash
+{
+    /// <summary>The hex SHA-256 of the file at <paramref name="path"/>.</summary>
+    public static async Task<string> OfFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        byte[] hash = await SHA256.HashDataAsync(stream, cancellationToken);
+        return Convert.ToHexString(hash);
     }
 }

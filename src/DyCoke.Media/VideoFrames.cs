@@ -33,8 +33,9 @@ public sealed class VideoFrames
 
     /// <summary>
     /// Pixels <c>[F, 3, 384, 384]</c>, RGB planes, values (x/255 - 0.5) / 0.5 in [-1, 1] as HF's processor computes them.
+    /// Read-only: the loader's frame cache may hand the same pixels to later requests for the same video.
     /// </summary>
-    public float[] Pixels { get; } // [F, 3, 384, 384]
+    public ReadOnlyMemory<float> Pixels { get; } // [F, 3, 384, 384]
 
     /// <summary>F, the number of frames.</summary>
     public int NumFrames => FrameIndices.Count;
@@ -81,6 +82,6 @@ public sealed class VideoFrames
         ArgumentOutOfRangeException.ThrowIfNegative(frame);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(frame, NumFrames);
         const int size = 3 * FrameSize * FrameSize;
-        return Pixels.AsSpan(frame * size, size);
+        return Pixels.Span.Slice(frame * size, size);
     }
 }

@@ -57,7 +57,7 @@ public sealed class VideoLoader : IDisposable
         deadline.CancelAfter(_options.DecodeTimeout);
         try
         {
-            string? key = _probes is null && _frames is null ? null : await ContentCache<VideoInfo>.ContentKeyAsync(file.Path, deadline.Token);
+            string? key = _probes is null && _frames is null ? null : await ContentHash.OfFileAsync(file.Path, deadline.Token);
             var (info, probeCached) = await ProbeAsync(file.Path, key, deadline.Token);
             CheckLimits(info);
             int count = FrameSampler.FrameCount(request, _options, info.DurationSeconds);
@@ -89,13 +89,13 @@ public sealed class VideoLoader : IDisposable
     }
 
     // The preprocessed frames of these bytes at these indices, from the cache when they were decoded before (see
-    // ContentCache). The cache keeps its own copy and hands out copies, so no caller can change what it holds.
+    // ContentCache). Cached pixels are shared, not copied: VideoFrames hands them out read-only.
     private async Task<(float[] Pixels, bool Cached)> FramesAsync(string path, string? key, VideoInfo info, int[] indices, CancellationToken cancellationToken)
     {
         string? frameKey = _frames is null || key is null ? null : key + ":" + string.Join(',', indices);
-        if (frameKey is not null && _frames!.TryGet(frameKey, out var cached)) return ((float[])cached.Clone(), true);
+        if (frameKey is not null && _frames!.TryGet(frameKey, out var cached)) return (cached, true);
         float[] pixels = await DecodeAsync(path, info, indices, cancellationToken);
-        if (frameKey is not null) _frames!.Add(frameKey, (float[])pixels.Clone());
+        if (frameKey is not null) _frames!.Add(frameKey, pixels);
         return (pixels, false);
     }
 

@@ -47,12 +47,27 @@ public static class BackendTransfers
     /// <summary>The elements of an I32 backend tensor, read back to the host (after the queued work finishes).</summary>
     public static int[] ReadInts(this IBackend backend, Tensor values)
     {
+        var result = new int[values.NumElements];
+        backend.ReadInts(values, result);
+        return result;
+    }
+
+    /// <summary><see cref="ReadInts(IBackend, Tensor)"/> into a caller's buffer of exactly NumElements ints (a result
+    /// read back every step, such as the sampled ids).</summary>
+    public static void ReadInts(this IBackend backend, Tensor values, Span<int> destination)
+    {
         if (values.DType != DType.I32) throw new ArgumentException($"values has dtype {values.DType}, expected I32", nameof(values));
-        if (values.Device == DeviceKind.Cpu) return values.Span<int>().ToArray();
+        if (destination.Length != values.NumElements)
+            throw new ArgumentException($"destination holds {destination.Length} ints, the tensor {values.Shape} has {values.NumElements}", nameof(destination));
+        if (values.Device == DeviceKind.Cpu)
+        {
+            values.Span<int>().CopyTo(destination);
+            return;
+        }
         backend.Synchronize();
-        using var host = Tensor.Cpu(DType.I32, values.Shape); // [n]
+        using var host = Tensor.CpuUninitialized(DType.I32, values.Shape); // [n], overwritten by the copy
         backend.Copy(values, host);
-        return host.Span<int>().ToArray();
+        host.Span<int>().CopyTo(destination);
     }
 
     /// <summary>The elements of a float (or I32) backend tensor as F32 on the host (after the queued work finishes).</summary>

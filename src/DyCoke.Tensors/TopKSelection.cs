@@ -21,7 +21,9 @@ public static class TopKSelection
     public static void Select(ReadOnlySpan<float> row, Span<ulong> keys, Span<float> values, Span<int> indices)
     {
         int k = values.Length;
-        PackAndPartition(row, keys, k);
+        for (int i = 0; i < row.Length; i++)
+            keys[i] = ((ulong)DescendingRank(row[i]) << 32) | (uint)i;
+        if (k < keys.Length) PartitionSmallest(keys, k); // keys[..k] now the k best, in no particular order
         keys[..k].Sort();
         for (int j = 0; j < k; j++)
         {
@@ -29,14 +31,6 @@ public static class TopKSelection
             indices[j] = index;
             values[j] = row[index];
         }
-    }
-
-    // keys[i] ← (rank of row[i], i); afterwards keys[..k] holds the k best, in no particular order.
-    private static void PackAndPartition(ReadOnlySpan<float> row, Span<ulong> keys, int k)
-    {
-        for (int i = 0; i < row.Length; i++)
-            keys[i] = ((ulong)DescendingRank(row[i]) << 32) | (uint)i;
-        if (k < keys.Length) PartitionSmallest(keys, k);
     }
 
     // ranks[i] = DescendingRank(row[i]), sixteen at a time where AVX-512 runs.

@@ -54,4 +54,17 @@ public sealed class BackendTransfersTests
         Assert.Equal([3f, -1f, 7f], buffer);
         Assert.Throws<ArgumentException>(() => cpu.ReadFloats(source, new float[4]));
     }
+
+    [Fact]
+    public void ReadInts_IntoBuffer_CopiesAndChecksDTypeAndLength()
+    {
+        using var cpu = new CpuBackend();
+        using var ints = cpu.UploadInts([3, -1, 7]);
+        var buffer = new int[3];
+        cpu.ReadInts(ints, buffer);
+        Assert.Equal([3, -1, 7], buffer);
+        Assert.Throws<ArgumentException>(() => cpu.ReadInts(ints, new int[4]));
+        using var floats = Tensor.FromArray([1f, 2f, 3f], new Shape(3));
+        Assert.Throws<ArgumentException>(() => cpu.ReadInts(floats, buffer));
+    }
 }

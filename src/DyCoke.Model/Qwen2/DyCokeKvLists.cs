@@ -30,8 +30,6 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     // at 32 frames (50 K) two threads took 1.2–1.4× less time, and 1.6–1.9× when every stream reselects (`decisions`
     // verb, docs/benchmarks.md).
     private const long ParallelDecisionTokens = 16_384;
-    private int[]? _members; // [B] scratch of OnScores: the batch indices deciding at one layer
-    private int[][]? _attended; // [B] scratch of OnScores: each pruned sequence's attended slots
 
     // One stage's lists: host views (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
     private sealed record Stage(ReadOnlyMemory<int>[] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
@@ -126,7 +124,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         int firstPruned = _firstPrunedLayers[group];
         int deciding = 0; // [deciding] the sequences of this group, in batch order
         long spans = 0; // their visual tokens, the measure of the decisions' work
-        var members = _members ??= new int[_sequences.Length];
+        var members = new int[_sequences.Length]; // [deciding] used
         for (int b = 0; b < _sequences.Length; b++)
         {
             if (_sequences[b].Pruning is not { } pruning || pruning.FirstPrunedLayer != firstPruned) continue;
@@ -135,8 +133,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         }
         // Each sequence decides on its own state and reads only its own scores, so the decisions (the gate's cosine, a
         // top-k when it reselects, the attended list) can run on the backend's host threads, one item per sequence.
-        var attended = _attended ??= new int[_sequences.Length][];
         var offsets = current.Offsets;
+        var next = (ReadOnlyMemory<int>[])current.Lists.Clone(); // [B][len_b'] each pruned sequence's list replaced
         Action<int> decide = i =>
         {
             int b = members[i];
@@ -145,19 +143,13 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             // Layers < L_b give b its full list, in logical order, so list entry j is position j.
             var step = pruning!.Decide(probs.Slice(offsets[b] + pruning.SpanStart, pruning.SpanLength)); // [len]
             _steps[b] = step;
-            attended[b] = step.Pruned ? pruning.AttendedSlots(step, slots.Span) : null!;
+            if (step.Pruned) next[b] = pruning.AttendedSlots(step, slots.Span);
         };
         if (spans >= ParallelDecisionTokens) _backend.ParallelHost(deciding, decide);
         else for (int i = 0; i < deciding; i++) decide(i);
-        ReadOnlyMemory<int>[]? next = null; // [B][len_b'], copied from the current stage on the first pruned sequence
-        for (int i = 0; i < deciding; i++)
-        {
-            int b = members[i];
-            if (!_steps[b]!.Pruned) continue;
-            next ??= (ReadOnlyMemory<int>[])current.Lists.Clone();
-            next[b] = attended[b];
-        }
-        _stages[group + 1] = next is null ? current : Upload(next);
+        bool anyPruned = false;
+        for (int i = 0; i < deciding && !anyPruned; i++) anyPruned = _steps[members[i]]!.Pruned;
+        _stages[group + 1] = anyPruned ? Upload(next) : current;
         _scored++;
     }
 

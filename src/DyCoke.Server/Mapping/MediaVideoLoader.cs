@@ -31,7 +31,7 @@ public sealed class MediaVideoLoader(MediaOptions options, ServerMetrics metrics
         if (frames.ProbeCached) metrics.RecordProbeCacheHit();
         if (frames.FramesCached) metrics.RecordFrameCacheHit();
         int s = VideoFrames.FrameSize;
-        return Tensor.FromArray(frames.Pixels, new Shape(frames.NumFrames, 3, s, s)); // [F, 3, S, S]
+        return Tensor.FromArray(frames.Pixels.Span, new Shape(frames.NumFrames, 3, s, s)); // [F, 3, S, S]
     }
 
     public void Dispose() => _loader.Dispose();

@@ -65,15 +65,10 @@ public sealed unsafe partial class CudaBackend : IBackend
     public void Synchronize() => Gpu.Synchronize();
 
     // The host waits for these decisions with the GPU idle (they decide the lists of the next layers), so they take
-    // the thread pool's cores; a handful of items stays on the calling thread, where a hand-off would cost more.
+    // the thread pool's cores; callers hand over only work large enough to pay for that.
     public void ParallelHost(int count, Action<int> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        if (count <= 4)
-        {
-            for (int i = 0; i < count; i++) body(i);
-            return;
-        }
         try
         {
             Parallel.For(0, count, body);

@@ -171,8 +171,8 @@ public sealed partial class CpuBackend
             for (int j = 0; j < n; j++)
             {
                 long offset = slots[j] * rowStride;
-                DTypeConversion.ConvertBF16ToF32(new ReadOnlySpan<ushort>(kBase + offset, d), new Span<float>(kRows + (long)j * d, d));
-                DTypeConversion.ConvertBF16ToF32(new ReadOnlySpan<ushort>(vBase + offset, d), new Span<float>(vRows + (long)j * d, d));
+                GatherRow(kBase + offset, bf16: true, new Span<float>(kRows + (long)j * d, d));
+                GatherRow(vBase + offset, bf16: true, new Span<float>(vRows + (long)j * d, d));
                 identity[j] = j;
             }
             slots = identity;
