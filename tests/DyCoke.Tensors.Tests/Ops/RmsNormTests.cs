@@ -32,6 +32,7 @@ public class RmsNormTests
     [InlineData(DType.F16, 4, 33)]
     [InlineData(DType.BF16, 9, 257)]
     [InlineData(DType.F32, 64, 896)]
+    [InlineData(DType.F16, 16, 64)] // the demo's decode batch: the AVX-512 row pass
     [InlineData(DType.BF16, 3, 4099)]
     public void RmsNorm_RandomRows_MatchesDoubleReference(DType weightType, int rows, int c)
     {
@@ -59,6 +60,7 @@ public class RmsNormTests
     [InlineData(DType.F32, 1, 7)]
     [InlineData(DType.BF16, 6, 33)]
     [InlineData(DType.F16, 32, 896)]
+    [InlineData(DType.F32, 16, 64)]
     public void AddRmsNorm_RandomRows_UpdatesResidualAndNormalises(DType weightType, int rows, int c)
     {
         using var backend = new CpuBackend();

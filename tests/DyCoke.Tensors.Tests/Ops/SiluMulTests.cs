@@ -43,6 +43,40 @@ public class SiluMulTests
     }
 
     [Fact]
+    public void SiluMul_ExtremeGatesInVectorRows_MatchReference()
+    {
+        // 32 gates per row: the AVX-512 pass (16 at a time) runs on every one of them, including the clamped e^-g.
+        float[] gates = [100f, -100f, 87.5f, -87.5f, 90f, -90f, 1e4f, -1e4f, 0f, -0f, 1e-30f, -1e-30f, 20f, -20f, 40f, -40f,
+            0.5f, -0.5f, 3f, -3f, 11.9f, -11.9f, 60f, -60f, 86f, -86f, 1e-6f, -1e-6f, 7f, -7f, 15f, -15f];
+        int inter = gates.Length;
+        var data = new float[2 * inter];
+        gates.CopyTo(data, 0);
+        for (int i = 0; i < inter; i++) data[inter + i] = 0.5f + i * 0.25f;
+        using var backend = new CpuBackend();
+        using var gateUp = Tensor.FromArray(data, new Shape(1, 2 * inter));
+        using var y = Tensor.Cpu(DType.F32, new Shape(1, inter));
+        backend.SiluMul(gateUp, y);
+        var expected = new float[inter];
+        for (int i = 0; i < inter; i++) expected[i] = (float)(ReferenceMath.Silu(gates[i]) * data[inter + i]);
+        TestTensors.AssertClose(expected, y.Span<float>(), 1e-30, 2e-6, "silu·mul at extreme gates");
+        Assert.Equal(100f * data[inter], y.Span<float>()[0]);
+    }
+
+    [Fact]
+    public void SiluMul_NaNGate_GivesNaNOnlyThere()
+    {
+        var data = new float[64];
+        for (int i = 0; i < 32; i++) { data[i] = i - 16; data[32 + i] = 1f; }
+        data[5] = float.NaN;
+        using var backend = new CpuBackend();
+        using var gateUp = Tensor.FromArray(data, new Shape(1, 64));
+        using var y = Tensor.Cpu(DType.F32, new Shape(1, 32));
+        backend.SiluMul(gateUp, y);
+        var r = y.Span<float>();
+        for (int i = 0; i < 32; i++) Assert.Equal(i == 5, float.IsNaN(r[i]));
+    }
+
+    [Fact]
     public void SiluMul_BadShapes_Throw()
     {
         using var backend = new CpuBackend();

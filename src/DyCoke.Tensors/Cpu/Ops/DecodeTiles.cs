@@ -13,9 +13,6 @@ internal static unsafe class DecodeTiles
     /// <summary>Slots per score tile: one 512-bit vector of fp32 scores.</summary>
     public const int Tile = 16;
 
-    /// <summary>Exponents below −160 give 0 after 2^x in fp32 anyway; clamping keeps −∞ (padding) out of the polynomial.</summary>
-    private const float MinExponent = -160f;
-
     /// <summary>Probabilities below 2^-100 are dropped from P·V (see AttentionDecode: subnormal FMAs are micro-coded).</summary>
     private const float Tiny = 7.888609e-31f;
 
@@ -41,22 +38,25 @@ internal static unsafe class DecodeTiles
     {
         Debug.Assert(CanRun(d) && n > 0);
         int chunks = d / 16;
-        float* variants = scratch; // [G, D/16, 4, 16]: q, q with lanes l^8, l^4, l^12 per 16-dim chunk
+        float* variants = scratch; // [G, D/16, 4, 16]: per 16-dim chunk the query under the four lane maps of the tile
         float* kTile = variants + g * d * 4; // [D/16, 4 groups, 4, 16]
         float* maxLanes = kTile + Tile * d; // [G, 16]
-        var swap8 = Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-        var swap4 = Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-        var swap12 = Vector512.Create(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+        // A tile vector's lane l holds element map(l) of its slot's chunk (see TransformTile): lo, hi, then both with
+        // lanes l ^ 4 (the partner blocks of the second level).
+        var mapLo = Vector512.Create(0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+        var mapHi = Vector512.Create(4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15);
+        var mapLoSwap = Vector512.Create(8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3);
+        var mapHiSwap = Vector512.Create(12, 13, 14, 15, 4, 5, 6, 7, 12, 13, 14, 15, 4, 5, 6, 7);
         for (int h = 0; h < g; h++)
         {
             for (int c = 0; c < chunks; c++)
             {
                 var v = Vector512.Load(q + h * d + c * 16);
                 float* dst = variants + (h * chunks + c) * 64;
-                v.Store(dst);
-                Avx512F.PermuteVar16x32(v, swap8).Store(dst + 16);
-                Avx512F.PermuteVar16x32(v, swap4).Store(dst + 32);
-                Avx512F.PermuteVar16x32(v, swap12).Store(dst + 48);
+                Avx512F.PermuteVar16x32(v, mapLo).Store(dst);
+                Avx512F.PermuteVar16x32(v, mapHi).Store(dst + 16);
+                Avx512F.PermuteVar16x32(v, mapLoSwap).Store(dst + 32);
+                Avx512F.PermuteVar16x32(v, mapHiSwap).Store(dst + 48);
             }
             Vector512.Create(float.NegativeInfinity).Store(maxLanes + h * Tile);
         }
@@ -88,8 +88,14 @@ internal static unsafe class DecodeTiles
 
     /// <summary>
     /// The first two tree levels on the tile's K rows: group r (slots r, r + 4, r + 8, r + 12) becomes four vectors
-    /// per 16-dim chunk, to be multiplied by q, q^8, q^4 and q^12 (lanes l^8 ...) and summed.
+    /// per 16-dim chunk, to be multiplied by the query under the lane maps lo, hi, lo ^ 4 and hi ^ 4 and summed.
     /// </summary>
+    /// <remarks>
+    /// Level one pairs elements i and i + 4 (i mod 8 &lt; 4) of a slot: <see cref="IKvRows.LoadPair"/> puts slots r and
+    /// r + 8 side by side, split that way, so the lane-wise sum of lo·q_lo and hi·q_hi holds their eight partial sums.
+    /// Level two blends and swaps four-lane blocks with slots r + 4 and r + 12. F32 and BF16 rows pair alike, so both
+    /// caches sum the same products in the same order (bit-identical results over the same values).
+    /// </remarks>
     private static void TransformTile<TRow>(byte* kBase, nint rowStride, int* slots, int chunks, float* kTile) where TRow : IKvRows
     {
         int chunkBytes = 16 * TRow.ElementSize;
@@ -99,14 +105,13 @@ internal static unsafe class DecodeTiles
             byte* k8 = kBase + slots[r + 8] * rowStride, k12 = kBase + slots[r + 12] * rowStride;
             for (int c = 0; c < chunks; c++)
             {
-                Vector512<float> a = TRow.Load16(k0 + c * chunkBytes), b = TRow.Load16(k8 + c * chunkBytes);
-                Vector512<float> e = TRow.Load16(k4 + c * chunkBytes), f = TRow.Load16(k12 + c * chunkBytes);
-                Vector512<float> blendAb = Blend8(a, b), swapAb = Partner8(a, b), blendEf = Blend8(e, f), swapEf = Partner8(e, f);
+                TRow.LoadPair(k0 + c * chunkBytes, k8 + c * chunkBytes, out var loAb, out var hiAb);
+                TRow.LoadPair(k4 + c * chunkBytes, k12 + c * chunkBytes, out var loEf, out var hiEf);
                 float* dst = kTile + (c * 4 + r) * 64;
-                Blend4(blendAb, blendEf).Store(dst);
-                Blend4(swapAb, swapEf).Store(dst + 16);
-                Partner4(blendAb, blendEf).Store(dst + 32);
-                Partner4(swapAb, swapEf).Store(dst + 48);
+                Blend4(loAb, loEf).Store(dst);
+                Blend4(hiAb, hiEf).Store(dst + 16);
+                Partner4(loAb, loEf).Store(dst + 32);
+                Partner4(hiAb, hiEf).Store(dst + 48);
             }
         }
     }
@@ -147,8 +152,8 @@ internal static unsafe class DecodeTiles
         int j = 0;
         for (; j + 2 * Tile <= count; j += 2 * Tile)
         {
-            var e0 = Exp2(Vector512.Load(s + j) - shift);
-            var e1 = Exp2(Vector512.Load(s + j + Tile) - shift);
+            var e0 = VectorExp.Exp2NonPositive(Vector512.Load(s + j) - shift);
+            var e1 = VectorExp.Exp2NonPositive(Vector512.Load(s + j + Tile) - shift);
             sum0 += e0;
             sum1 += e1;
             if (flush)
@@ -161,7 +166,7 @@ internal static unsafe class DecodeTiles
         }
         if (j < count)
         {
-            var e = Exp2(Vector512.Load(s + j) - shift);
+            var e = VectorExp.Exp2NonPositive(Vector512.Load(s + j) - shift);
             sum0 += e;
             if (flush) e = Vector512.ConditionalSelect(Vector512.LessThan(e, tiny), Vector512<float>.Zero, e);
             e.Store(s + j);
@@ -287,14 +292,6 @@ internal static unsafe class DecodeTiles
     // A tree level with blocks of w lanes is Blend(a, b) + Partner(a, b): even blocks keep a's partial sums (a's block
     // + its odd neighbour), odd blocks b's (b's block + its even neighbour). Permute indices ≥ 16 pick from b.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Blend8(Vector512<float> a, Vector512<float> b) =>
-        Vector512.ConditionalSelect(Vector512.Create(0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle(), b, a);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Partner8(Vector512<float> a, Vector512<float> b) =>
-        Avx512F.PermuteVar16x32x2(a, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23), b);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Blend4(Vector512<float> a, Vector512<float> b) =>
         Vector512.ConditionalSelect(Vector512.Create(0, 0, 0, 0, -1, -1, -1, -1, 0, 0, 0, 0, -1, -1, -1, -1).AsSingle(), b, a);
 
@@ -311,25 +308,6 @@ internal static unsafe class DecodeTiles
     private static Vector512<float> Level1(Vector512<float> a, Vector512<float> b) =>
         Vector512.ConditionalSelect(Vector512.Create(0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1, 0, -1).AsSingle(), b, a)
         + Avx512F.PermuteVar16x32x2(a, Vector512.Create(1, 16, 3, 18, 5, 20, 7, 22, 9, 24, 11, 26, 13, 28, 15, 30), b);
-
-    /// <summary>2^x for x ≤ 0 (clamped below at −160): 2^round(x) by vscalefps times a degree-6 fit of 2^f, |f| ≤ 1/2.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Exp2(Vector512<float> x)
-    {
-        // vmaxps returns its second operand when either is NaN: a NaN score stays NaN (and poisons the sum) instead of vanishing.
-        x = Avx512F.Max(Vector512.Create(MinExponent), x);
-        var n = Avx512F.RoundScale(x, 0); // nearest integer
-        var f = x - n;
-        // Near-minimax coefficients for 2^f on [−1/2, 1/2] (relative error 2.6e-9 before fp32 rounding).
-        var p = Vector512.Create(1.534581242594868e-4f);
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1.3399930903688073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(9.618489071726799e-3f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(5.550328642129898e-2f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.24022646248340607f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(0.6931471824645996f));
-        p = Vector512.FusedMultiplyAdd(p, f, Vector512.Create(1f));
-        return Avx512F.Scale(p, n);
-    }
 
     private static float HorizontalMax(Vector512<float> v)
     {
