@@ -59,9 +59,9 @@ public sealed partial class CpuBackend
         {
             for (long r = start; r < end; r++)
             {
-                float* x = (float*)xp + r * c, y = (float*)yp + r * c; // [C] each
-                if (VectorExp.IsSupported && c % 16 == 0) RmsNormRow512(x, add == 0 ? null : (float*)add + r * c, (float*)wp, eps, y, c);
-                else RmsNormRow(x, add == 0 ? null : (float*)add + r * c, (float*)wp, eps, y, c);
+                float* x = (float*)xp + r * c, y = (float*)yp + r * c, a = add == 0 ? null : (float*)add + r * c; // [C] each
+                if (Vector512.IsHardwareAccelerated && c % 16 == 0) RmsNormRow512(x, a, (float*)wp, eps, y, c);
+                else RmsNormRow(x, a, (float*)wp, eps, y, c);
             }
         });
     }
