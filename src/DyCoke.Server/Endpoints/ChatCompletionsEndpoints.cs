@@ -40,11 +40,6 @@ internal static class ChatCompletionsEndpoints
             var request = await RequestBody.ReadAsync(context, ServerJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
             var mapped = await mapper.MapAsync(request, context.RequestAborted).ConfigureAwait(false);
             var reader = await RespondAsync(context, model, mapped, metrics, start, settings.Value.RequestTimeoutSeconds).ConfigureAwait(false);
-            if (reader.Finished?.DyCoke is { } stats)
-                metrics.RecordDyCoke(stats.VideoTokensBefore + mapped.Engine.Videos.Count, stats.VideoTokensAfter + mapped.Engine.Videos.Count, stats.PrunedSteps);
-            if (reader.FinishReason is { } reason)
-                metrics.RecordFinished(reason, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.CompletionTokens,
-                    reader.Finished?.VideoTokens ?? mapped.VideoTokens, Stopwatch.GetElapsedTime(start));
             logger.LogInformation("{RequestId}: {PromptTokens} prompt tokens ({VideoTokens} video), {CompletionTokens} generated, finish {FinishReason}",
                 mapped.Engine.RequestId, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.Finished?.VideoTokens ?? mapped.VideoTokens,
                 reader.CompletionTokens, reader.FinishReason ?? "error");
@@ -82,8 +77,11 @@ internal static class ChatCompletionsEndpoints
         {
             var reader = new CompletionReader(events, model.Tokenizer.CreateDetokenizer(), new StopStringMatcher(mapped.StopStrings), sequence, metrics, start, deadline.Token);
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            if (mapped.Stream) await StreamAsync(context, new ChunkMapper(mapped.Engine.RequestId, created, model.Name), reader, mapped).ConfigureAwait(false);
-            else await CompleteAsync(context, mapped.Engine.RequestId, created, model.Name, reader, mapped).ConfigureAwait(false);
+            // The counters are updated once the engine is done and before the response's last bytes: a client that
+            // scrapes /metrics right after [DONE] (the load generator's per-level delta) sees its request counted.
+            Action recordOutcome = () => RecordOutcome(metrics, mapped, reader, start);
+            if (mapped.Stream) await StreamAsync(context, new ChunkMapper(mapped.Engine.RequestId, created, model.Name), reader, mapped, recordOutcome).ConfigureAwait(false);
+            else await CompleteAsync(context, mapped.Engine.RequestId, created, model.Name, reader, mapped, recordOutcome).ConfigureAwait(false);
             return reader;
         }
         finally
@@ -91,6 +89,15 @@ internal static class ChatCompletionsEndpoints
             // Whatever ended the response, the sequence must not outlive it (a no-op once the engine finished it).
             await sequence.CancelAsync().ConfigureAwait(false);
         }
+    }
+
+    private static void RecordOutcome(ServerMetrics metrics, MappedRequest mapped, CompletionReader reader, long start)
+    {
+        if (reader.Finished?.DyCoke is { } stats)
+            metrics.RecordDyCoke(stats.VideoTokensBefore + mapped.Engine.Videos.Count, stats.VideoTokensAfter + mapped.Engine.Videos.Count, stats.PrunedSteps);
+        if (reader.FinishReason is { } reason)
+            metrics.RecordFinished(reason, reader.Finished?.PromptTokens ?? mapped.Engine.PromptIds.Length, reader.CompletionTokens,
+                reader.Finished?.VideoTokens ?? mapped.VideoTokens, Stopwatch.GetElapsedTime(start));
     }
 
     // Counts as the engine ran them: the prompt after TTM, its video rows, and DyCoke's own numbers when it ran.
@@ -126,17 +133,19 @@ internal static class ChatCompletionsEndpoints
         }
     }
 
-    private static async Task CompleteAsync(HttpContext context, string id, long created, string modelName, CompletionReader reader, MappedRequest mapped)
+    private static async Task CompleteAsync(HttpContext context, string id, long created, string modelName, CompletionReader reader, MappedRequest mapped,
+        Action recordOutcome)
     {
         var text = new StringBuilder();
         await foreach (var piece in reader.ReadAsync(context.RequestAborted).ConfigureAwait(false)) text.Append(piece);
+        recordOutcome();
         if (reader.Error is not null) throw new ApiException(reader.ErrorStatus, reader.Error, code: ErrorCode(reader));
         var choice = new ChatChoice(0, new AssistantMessageDto(text.ToString()), reader.FinishReason!) { StopReason = reader.StopReason };
         var response = new ChatCompletionResponse(id, created, modelName, [choice], Usage(mapped, reader));
         await TypedResults.Json(response, ServerJsonContext.Default.ChatCompletionResponse).ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    private static async Task StreamAsync(HttpContext context, ChunkMapper chunks, CompletionReader reader, MappedRequest mapped)
+    private static async Task StreamAsync(HttpContext context, ChunkMapper chunks, CompletionReader reader, MappedRequest mapped, Action recordOutcome)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -146,6 +155,7 @@ internal static class ChatCompletionsEndpoints
         await WriteAsync(response, ChunkMapper.ToEvent(chunks.Role()), ct).ConfigureAwait(false);
         await foreach (var piece in reader.ReadAsync(ct).ConfigureAwait(false))
             await WriteAsync(response, ChunkMapper.ToEvent(chunks.Content(piece)), ct).ConfigureAwait(false);
+        recordOutcome();
         if (reader.Error is not null)
         {
             var error = new ApiException(reader.ErrorStatus, reader.Error, code: ErrorCode(reader)).ToResponse();
