@@ -6,8 +6,16 @@ using Xunit;
 
 namespace DyCoke.Model.Tests.Text;
 
-public sealed class ChatTemplateTests
+public sealed class ChatTemplateTests : IDisposable
 {
+    // The checkpoint folders the FromCheckpoint tests write, removed after each test.
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "dycoke-template-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
     private static readonly ChatTemplate s_template = ChatTemplate.LlavaOnevision;
 
     [Fact]
@@ -93,7 +101,7 @@ public sealed class ChatTemplateTests
     [Fact]
     public void FromCheckpoint_ChatTemplateJson_IsReadAndChecked()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "dycoke-template-tests", Guid.NewGuid().ToString("N"));
+        string dir = _dir;
         Directory.CreateDirectory(dir);
         string json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["chat_template"] = ChatTemplate.LlavaOnevisionTemplateText });
         File.WriteAllText(Path.Combine(dir, "chat_template.json"), json);
@@ -107,7 +115,7 @@ public sealed class ChatTemplateTests
     [Fact]
     public void FromCheckpoint_NoTemplateFile_ThrowsNamingTheFile()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "dycoke-template-tests", Guid.NewGuid().ToString("N"));
+        string dir = _dir;
         Directory.CreateDirectory(dir);
         var e = Assert.Throws<CheckpointException>(() => ChatTemplate.FromCheckpoint(dir));
         Assert.Equal(Path.Combine(dir, "chat_template.json"), e.File);

@@ -7,8 +7,16 @@ using Xunit;
 
 namespace DyCoke.Model.Tests.Text;
 
-public sealed class Qwen2TokenizerTests
+public sealed class Qwen2TokenizerTests : IDisposable
 {
+    // Every file a test writes goes under this folder, removed after the test.
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "dycoke-tokenizer-tests", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
     [Fact]
     public void Load_MissingFile_ThrowsNamingTheFile()
     {
@@ -210,16 +218,16 @@ public sealed class Qwen2TokenizerTests
         throw new ArgumentOutOfRangeException(nameof(b));
     }
 
-    private static string Write(JsonObject json)
+    private string Write(JsonObject json)
     {
         string path = Path.Combine(NewTempDir(), "tokenizer.json");
         File.WriteAllText(path, json.ToJsonString());
         return path;
     }
 
-    private static string NewTempDir()
+    private string NewTempDir()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "dycoke-tokenizer-tests", Guid.NewGuid().ToString("N"));
+        string dir = Path.Combine(_root, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
     }
