@@ -20,6 +20,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("                                                0.5B prefill/decode and a SigLIP frame vs PyTorch CPU");
     Console.WriteLine("  engine [--model DIR] [--concurrency 1,4,16] [--frames 4] [--max-tokens 64] [--temperature 0] [--dycoke on|off] [--reps 5] [--json PATH]");
     Console.WriteLine("                                                decode scaling and engine overhead of the continuous-batching engine");
+    Console.WriteLine("  simd [--threads N] [--ms 200] [--reps 9]        vector FMA throughput of 1..N threads: what a second core adds here");
     Console.WriteLine("  decisions [--streams 16] [--frames 4,32] [--reps 400]");
     Console.WriteLine("                                                host cost of DyCoke's per-step decisions, one vs two threads");
     return args.Length == 0 ? 2 : 0;
@@ -31,6 +32,7 @@ try
     return args[0] switch
     {
         "gemm" => GemmBench.Run(rest),
+        "simd" => SimdBench.Run(rest),
         "attention" => AttentionBench.Run(rest),
         "selftest" => DyCoke.Tensors.Diagnostics.CudaSelfTest.Run(Console.Out),
         "gpu" => GpuBench.Run(Console.Out),

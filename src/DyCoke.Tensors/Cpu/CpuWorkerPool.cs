@@ -8,8 +8,9 @@ namespace DyCoke.Tensors.Cpu;
 /// <summary>
 /// Threads − 1 dedicated background threads plus the calling thread run the chunks of one parallel call. Workers spin
 /// for <see cref="SpinMicroseconds"/> after their last chunk, so the next op of a model step finds them awake, then
-/// sleep until the next call. The caller always works too and claims chunks from the same counter, so a worker that
-/// wakes late only means less help, never a wait. A call that finds the pool busy (a concurrent caller, or a nested
+/// sleep until the next call. The caller always works too: it starts on the first of the call's per-thread regions
+/// and takes over the chunks of any region whose thread is late, so a worker that wakes late only means less help,
+/// never a wait (see <see cref="Job"/>). A call that finds the pool busy (a concurrent caller, or a nested
 /// call from inside a chunk) runs its chunks inline.
 /// </summary>
 internal sealed class CpuWorkerPool : IDisposable
@@ -51,14 +52,14 @@ internal sealed class CpuWorkerPool : IDisposable
         try
         {
             _threads ??= StartThreads();
-            var job = new Job(body, chunks);
+            var job = new Job(body, chunks, Threads);
             Volatile.Write(ref _job, job);
             // Full fence between publishing the job and reading _sleepers; a worker going to sleep does the mirror
             // image (increments _sleepers, then reads _job), so at least one of the two sees the other.
             Interlocked.MemoryBarrier();
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (_gate) Monitor.PulseAll(_gate);
-            job.Work();
+            job.Work(0);
             job.WaitForAll();
             job.ThrowIfFailed();
         }
@@ -73,13 +74,14 @@ internal sealed class CpuWorkerPool : IDisposable
         var threads = new Thread[Threads - 1];
         for (int i = 0; i < threads.Length; i++)
         {
-            threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"dycoke-cpu-{i + 1}" };
+            int participant = i + 1;
+            threads[i] = new Thread(() => WorkerLoop(participant)) { IsBackground = true, Name = $"dycoke-cpu-{participant}" };
             threads[i].Start();
         }
         return threads;
     }
 
-    private void WorkerLoop()
+    private void WorkerLoop(int participant)
     {
         Job? last = null;
         while (!_stopping)
@@ -91,7 +93,7 @@ internal sealed class CpuWorkerPool : IDisposable
                 if (job is null) return;
             }
             last = job;
-            job!.Work();
+            job!.Work(participant);
         }
     }
 
@@ -104,7 +106,8 @@ internal sealed class CpuWorkerPool : IDisposable
             Job? job = Volatile.Read(ref _job);
             if (!ReferenceEquals(job, last) || _stopping) return _stopping ? null : job;
             // PAUSE instructions only, no yield: a worker that gives its core away is asleep when the next op comes.
-            Thread.SpinWait(16);
+            // One SpinWait iteration (~60 ns here) between looks, so a new op is picked up within a fraction of a µs.
+            Thread.SpinWait(1);
         }
         lock (_gate)
         {
@@ -132,38 +135,79 @@ internal sealed class CpuWorkerPool : IDisposable
         foreach (var thread in _threads ?? []) thread.Join();
     }
 
-    /// <summary>One call's chunks: claimed through <see cref="_next"/>, counted down in <see cref="_pending"/>.</summary>
-    private sealed class Job(Action<int> body, int chunks)
+    /// <summary>
+    /// One call's chunks, split into one contiguous region per participant (the caller is participant 0). Each
+    /// participant claims its own region first, then helps the others: when the regions finish evenly, the same
+    /// chunks land on the same thread call after call, so a thread's caches keep the data of its chunks (an op over
+    /// 16 sequences' KV reads the same half on each core every step); a late or preempted participant's region is taken
+    /// over chunk by chunk, so nobody waits for it.
+    /// </summary>
+    private sealed class Job
     {
-        private readonly int _chunks = chunks;
-        private int _next;
-        private int _pending = chunks;
+        private readonly Action<int> _body;
+        private readonly int _regions;
+        private readonly int[] _next; // [regions · Pad]: region r's next unclaimed chunk at r · Pad (own cache line)
+        private readonly int[] _end; // [regions]: region r is [r · chunks / regions, _end[r])
+        private int _pending;
         private Exception? _error;
 
-        public void Work()
+        private const int Pad = 16; // ints per counter: one 64-byte line each, so claims in different regions do not contend
+
+        public Job(Action<int> body, int chunks, int participants)
         {
-            int c;
-            while ((c = Interlocked.Increment(ref _next) - 1) < _chunks)
+            _body = body;
+            _regions = Math.Min(chunks, participants);
+            _next = new int[_regions * Pad];
+            _end = new int[_regions];
+            for (int r = 0; r < _regions; r++)
             {
-                try
+                _next[r * Pad] = (int)((long)chunks * r / _regions);
+                _end[r] = (int)((long)chunks * (r + 1) / _regions);
+            }
+            _pending = chunks;
+        }
+
+        public void Work(int participant)
+        {
+            int done = 0;
+            for (int i = 0; i < _regions; i++)
+            {
+                int r = (participant + i) % _regions;
+                int c;
+                while ((c = Interlocked.Increment(ref _next[r * Pad]) - 1) < _end[r])
                 {
-                    body(c);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref _error, e, null);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _pending);
+                    try
+                    {
+                        _body(c);
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.CompareExchange(ref _error, e, null);
+                    }
+                    done++;
                 }
             }
+            // One count-down per participant, not per chunk: every chunk's decrement was a cross-core atomic on the
+            // line the caller polls.
+            if (done > 0) Interlocked.Add(ref _pending, -done);
         }
 
         public void WaitForAll()
         {
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+            // Tight PAUSE spinning first: the other participants are inside their last chunk, a few µs at most, and
+            // SpinWait.SpinOnce's growing back-off overshot that by about a microsecond per call. A participant that
+            // was preempted mid-chunk can take a scheduler slice; then yield.
+            long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+            while (Volatile.Read(ref _pending) > 0)
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    var spinner = new SpinWait();
+                    while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+                    return;
+                }
+                Thread.SpinWait(1);
+            }
         }
 
         public void ThrowIfFailed()

@@ -43,6 +43,35 @@ public sealed class CpuWorkerPoolTests
     }
 
     [Fact]
+    public void Run_TwoThreads_EachStartsOnItsOwnHalfOfTheChunks()
+    {
+        // Region claiming: the caller takes chunks from the front of the first half, the worker from the front of the
+        // second, so an op's chunk c lands on the same core call after call (its data stays in that core's cache).
+        // With one shared counter the worker's first chunk was whichever came next, chunk 1 in most calls. Only a worker
+        // that arrives four chunks late (or a caller preempted that long) starts elsewhere, hence "at least half".
+        using var pool = new CpuWorkerPool(2);
+        int caller = Environment.CurrentManagedThreadId, helped = 0, workerStartedOnItsHalf = 0;
+        for (int call = 0; call < 200; call++)
+        {
+            var owner = new int[8];
+            var order = new int[8];
+            int sequence = 0;
+            pool.Run(8, c =>
+            {
+                owner[c] = Environment.CurrentManagedThreadId;
+                order[c] = Interlocked.Increment(ref sequence);
+                Thread.SpinWait(200); // ~10 µs per chunk, so both threads get work
+            });
+            var workerChunks = Enumerable.Range(0, 8).Where(c => owner[c] != caller).ToList();
+            if (workerChunks.Count == 0) continue; // the worker was late for the whole call
+            helped++;
+            if (workerChunks.MinBy(c => order[c]) == 4) workerStartedOnItsHalf++;
+        }
+        Assert.True(helped > 0, "the worker never ran a chunk in 200 calls");
+        Assert.True(workerStartedOnItsHalf * 2 >= helped, $"the worker started on chunk 4 in {workerStartedOnItsHalf} of the {helped} calls it helped");
+    }
+
+    [Fact]
     public void Run_AfterWorkersFellAsleep_StillRunsEveryChunk()
     {
         using var pool = new CpuWorkerPool(3);
