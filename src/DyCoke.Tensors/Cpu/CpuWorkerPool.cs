@@ -146,23 +146,23 @@ internal sealed class CpuWorkerPool : IDisposable
     {
         private readonly Action<int> _body;
         private readonly int _regions;
-        private readonly int[] _next; // [regions · Pad]: region r's next unclaimed chunk at r · Pad (own cache line)
-        private readonly int[] _end; // [regions]: region r is [r · chunks / regions, _end[r])
+        // [regions · Pad]: region r's next unclaimed chunk at r · Pad and its end (exclusive) at r · Pad + 1, on a
+        // cache line of their own, so claims in different regions do not contend. One array: one allocation per call.
+        private readonly int[] _claims;
         private int _pending;
         private Exception? _error;
 
-        private const int Pad = 16; // ints per counter: one 64-byte line each, so claims in different regions do not contend
+        private const int Pad = 16; // ints per region: one 64-byte line
 
         public Job(Action<int> body, int chunks, int participants)
         {
             _body = body;
             _regions = Math.Min(chunks, participants);
-            _next = new int[_regions * Pad];
-            _end = new int[_regions];
+            _claims = new int[_regions * Pad];
             for (int r = 0; r < _regions; r++)
             {
-                _next[r * Pad] = (int)((long)chunks * r / _regions);
-                _end[r] = (int)((long)chunks * (r + 1) / _regions);
+                _claims[r * Pad] = (int)((long)chunks * r / _regions);
+                _claims[r * Pad + 1] = (int)((long)chunks * (r + 1) / _regions);
             }
             _pending = chunks;
         }
@@ -172,9 +172,9 @@ internal sealed class CpuWorkerPool : IDisposable
             int done = 0;
             for (int i = 0; i < _regions; i++)
             {
-                int r = (participant + i) % _regions;
+                int r = (participant + i) % _regions, end = _claims[r * Pad + 1];
                 int c;
-                while ((c = Interlocked.Increment(ref _next[r * Pad]) - 1) < _end[r])
+                while ((c = Interlocked.Increment(ref _claims[r * Pad]) - 1) < end)
                 {
                     try
                     {

@@ -48,7 +48,8 @@ public sealed class CpuWorkerPoolTests
         // Region claiming: the caller takes chunks from the front of the first half, the worker from the front of the
         // second, so an op's chunk c lands on the same core call after call (its data stays in that core's cache).
         // Chunk 0 holds its thread until another chunk has started, so the worker always joins in, however loaded the
-        // machine is; with one shared counter its first chunk was then chunk 1.
+        // machine is; with one shared counter it took whichever chunk came next (chunk 0 in the run that checked this test
+        // against the old pool).
         using var pool = new CpuWorkerPool(2);
         int caller = Environment.CurrentManagedThreadId;
         for (int call = 0; call < 20; call++)
