@@ -62,7 +62,7 @@ internal sealed class TimingBackend(IBackend inner) : IBackend
     }
 
     // Host work, not an op: untimed, so it counts as engine overhead.
-    public void ParallelHost(int count, Action<int> body) => inner.ParallelHost(count, body);
+    public IHostWork StartHost(int count, Action<int> body) => inner.StartHost(count, body);
 
     public void Synchronize() => Time(Stopwatch.GetTimestamp(), "Synchronize", inner.Synchronize);
 

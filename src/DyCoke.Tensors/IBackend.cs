@@ -34,13 +34,16 @@ public interface IBackend : IDisposable
     void Synchronize();
 
     /// <summary>
-    /// Runs body(i) for every i in [0, count) on the host threads this backend computes with, and returns when all
-    /// have finished: for independent per-sequence host work between ops (DyCoke's per-step decisions), which would
-    /// otherwise run on one thread while the others wait for the next op. The CPU backend hands the items to its own
-    /// workers (already awake during a step); a GPU backend to the .NET thread pool. body must be thread-safe across
-    /// distinct i; the first exception is rethrown.
+    /// Starts body(i) for every i in [0, count) on host threads of this backend and returns at once: for independent
+    /// host work between ops that the next few ops do not need, so it runs while they compute (DyCoke's per-sequence
+    /// decisions run during layer L − 1's MLP and layer L's projections, which are not pruned). Call
+    /// <see cref="IHostWork.Wait"/> before using what body produces; it rethrows the first exception. The CPU backend
+    /// hands the items to its own workers (awake during a step; a small decode batch's ops leave them idle), and Wait
+    /// runs every item no worker has taken yet on the waiting thread, so a busy or descheduled worker never costs more
+    /// than running them in place; a GPU backend uses the thread pool. body must be thread-safe across distinct i and
+    /// must not call this backend.
     /// </summary>
-    void ParallelHost(int count, Action<int> body);
+    IHostWork StartHost(int count, Action<int> body);
 
     // ---- data movement ----
 

@@ -1,6 +1,7 @@
 // Decode slot lists with DyCoke's dynamic pruning (dycoke-algorithm.md §4, §7), each sequence with its own L: layers
 // < L_b attend to every slot of sequence b, layer L_b − 1 hands its mean attention back, b decides its step, and layers
 // ≥ L_b attend to prefix ∪ kept visual ∪ suffix. Sequences without DP state (or unpruned this step) keep their full lists.
+using System.Buffers;
 using DyCoke.Compression;
 using DyCoke.Tensors;
 
@@ -25,14 +26,14 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     private readonly List<Tensor> _uploaded = []; // every tensor this instance uploaded, each once
     private readonly DyCokeStep?[] _steps; // [B]
     private int _scored; // groups whose scores arrived, in L order
-    // Visual tokens over a group's sequences from which their decisions go to the host threads: 16 streams at 4 frames
-    // (6 K tokens; ~1 µs of work per stream when the kept set is reused) ran 25 % slower handed off than on one thread;
-    // at 32 frames (50 K) two threads took 1.2–1.4× less time, and 1.6–1.9× when every stream reselects (`decisions`
-    // verb, docs/benchmarks.md).
-    private const long ParallelDecisionTokens = 16_384;
+    private Pending? _pending; // the decisions of the last group whose scores arrived, until they are waited for
 
     // One stage's lists: host views (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
     private sealed record Stage(ReadOnlyMemory<int>[] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
+
+    // A group's decisions running on a host thread: the stage they replace lists of, the lists being replaced (each
+    // pruned sequence's entry), the copy of the scores they read (pooled on the CPU) and the work to wait for.
+    private sealed record Pending(int Group, Stage Current, ReadOnlyMemory<int>[] Next, List<int> Members, float[] Scores, bool Pooled, IHostWork Work);
 
     private DyCokeKvLists(IBackend backend, DyCokeSequence[] sequences, int[] firstPrunedLayers)
     {
@@ -44,8 +45,15 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     }
 
     /// <summary>Each sequence's DP decision for this step (null for sequences without DP, or whose L − 1 has not run),
-    /// set by <see cref="OnScores"/>.</summary>
-    public IReadOnlyList<DyCokeStep?> Steps => _steps;
+    /// set by <see cref="OnScores"/>; reading it waits for decisions still running.</summary>
+    public IReadOnlyList<DyCokeStep?> Steps
+    {
+        get
+        {
+            Complete();
+            return _steps;
+        }
+    }
 
     /// <summary>Uploads the full lists of one decode step.</summary>
     /// <exception cref="ArgumentException">No sequences, an empty slot list, or a DP sequence whose span does not end
@@ -87,6 +95,8 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     /// <summary>True for L − 1 of every distinct L among the DP sequences.</summary>
     public bool WantsScores(int layerIndex) => Array.BinarySearch(_firstPrunedLayers, layerIndex + 1) >= 0;
 
+    /// <summary>The lists of layer <paramref name="layerIndex"/>; from a sequence's L on, this waits for the decisions
+    /// that <see cref="OnScores"/> started if they are still running.</summary>
     /// <exception cref="InvalidOperationException">A layer ≥ some sequence's L is asked for before that sequence's
     /// scores (layer L − 1) arrived.</exception>
     public (Tensor Indptr, Tensor Indices) ListsFor(int layerIndex)
@@ -95,13 +105,17 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         while (stage < _firstPrunedLayers.Length && _firstPrunedLayers[stage] <= layerIndex) stage++;
         if (stage > _scored)
             throw new InvalidOperationException($"layer {layerIndex} needs the pruned lists, but layer {_firstPrunedLayers[_scored] - 1}'s scores have not arrived");
+        if (_stages[stage] is null) Complete();
         var s = _stages[stage]!;
         return (s.Indptr, s.Indices);
     }
 
     /// <summary>
-    /// Reads layer <paramref name="layerIndex"/>'s scores back, lets every DP sequence with L = layerIndex + 1 decide,
-    /// and uploads the lists for the layers from there on when one of them pruned.
+    /// Takes layer <paramref name="layerIndex"/>'s scores (copied, so meanProbs may be reused as soon as this returns)
+    /// and starts the decisions of every DP sequence with L = layerIndex + 1 on a host thread of the backend: each
+    /// sequence's gate cosine, a top-k when its attention moved, its attended list. They run while the model computes
+    /// the rest of layer L − 1 and layer L's projections, none of which depends on them; <see cref="ListsFor"/> layer
+    /// L waits for them and uploads the pruned lists when one of them pruned.
     /// </summary>
     /// <exception cref="ArgumentException">No sequence scores at this layer, or meanProbs does not have one entry per
     /// slot listed for it.</exception>
@@ -116,45 +130,89 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             throw new InvalidOperationException(group < _scored
                 ? $"layer {layerIndex}'s scores already arrived"
                 : $"layer {layerIndex}'s scores arrived before layer {_firstPrunedLayers[_scored] - 1}'s");
+        Complete(); // an earlier group's decisions give this group's current lists
         var current = _stages[group]!;
-        if (meanProbs.NumElements != current.Offsets[^1])
-            throw new ArgumentException($"meanProbs is {meanProbs}, expected [{current.Offsets[^1]}] (one per slot listed for layer {layerIndex})", nameof(meanProbs));
-        // On the CPU the scores are read where the op wrote them; a device copies them back once.
-        float[]? copied = meanProbs.Device == DeviceKind.Cpu ? null : _backend.ReadFloats(meanProbs); // [nnz]
-        int firstPruned = _firstPrunedLayers[group];
-        int deciding = 0; // [deciding] the sequences of this group, in batch order
-        long spans = 0; // their visual tokens, the measure of the decisions' work
-        var members = new int[_sequences.Length]; // [deciding] used
-        for (int b = 0; b < _sequences.Length; b++)
+        int nnz = current.Offsets[^1];
+        if (meanProbs.NumElements != nnz)
+            throw new ArgumentException($"meanProbs is {meanProbs}, expected [{nnz}] (one per slot listed for layer {layerIndex})", nameof(meanProbs));
+        // The decisions outlive this call, the model's score buffer does not: on the CPU one copy into a pooled array
+        // (~30 KB at 16 streams of 4 frames), from a device the read-back that was needed anyway.
+        bool pooled = meanProbs.Device == DeviceKind.Cpu;
+        float[] scores; // [nnz]
+        if (pooled)
         {
-            if (_sequences[b].Pruning is not { } pruning || pruning.FirstPrunedLayer != firstPruned) continue;
-            members[deciding++] = b;
-            spans += pruning.SpanLength;
+            scores = ArrayPool<float>.Shared.Rent(nnz);
+            meanProbs.Span<float>().CopyTo(scores);
         }
-        // Each sequence decides on its own state and reads only its own scores, so the decisions (the gate's cosine, a
-        // top-k when it reselects, the attended list) can run on the backend's host threads, one item per sequence.
-        var offsets = current.Offsets;
+        else scores = _backend.ReadFloats(meanProbs);
+        int firstPruned = _firstPrunedLayers[group];
+        var members = new List<int>(_sequences.Length); // the sequences of this group, in batch order
+        for (int b = 0; b < _sequences.Length; b++)
+            if (_sequences[b].Pruning?.FirstPrunedLayer == firstPruned) members.Add(b);
         var next = (ReadOnlyMemory<int>[])current.Lists.Clone(); // [B][len_b'] each pruned sequence's list replaced
-        Action<int> decide = i =>
+        var offsets = current.Offsets;
+        IHostWork work;
+        try
         {
-            int b = members[i];
-            var (slots, pruning) = _sequences[b];
-            ReadOnlySpan<float> probs = copied ?? meanProbs.Span<float>(); // [nnz]
-            // Layers < L_b give b its full list, in logical order, so list entry j is position j.
-            var step = pruning!.Decide(probs.Slice(offsets[b] + pruning.SpanStart, pruning.SpanLength)); // [len]
-            _steps[b] = step;
-            if (step.Pruned) next[b] = pruning.AttendedSlots(step, slots.Span);
-        };
-        if (spans >= ParallelDecisionTokens) _backend.ParallelHost(deciding, decide);
-        else for (int i = 0; i < deciding; i++) decide(i);
-        bool anyPruned = false;
-        for (int i = 0; i < deciding && !anyPruned; i++) anyPruned = _steps[members[i]]!.Pruned;
-        _stages[group + 1] = anyPruned ? Upload(next) : current;
+            work = _backend.StartHost(members.Count, i => Decide(members[i], offsets, scores, next));
+        }
+        catch
+        {
+            if (pooled) ArrayPool<float>.Shared.Return(scores);
+            throw;
+        }
+        _pending = new Pending(group, current, next, members, scores, pooled, work);
         _scored++;
+    }
+
+    // Sequence b decides on its own state from its own scores (layers < L_b list b's slots in logical order, so entry
+    // j of its list is position j) and, when it prunes, replaces its list in next. Runs on a host thread; sequences
+    // share nothing, so the worker and, once it waits, the model's thread can take different ones.
+    private void Decide(int b, int[] offsets, float[] scores, ReadOnlyMemory<int>[] next)
+    {
+        var (slots, pruning) = _sequences[b];
+        var step = pruning!.Decide(scores.AsSpan(offsets[b] + pruning.SpanStart, pruning.SpanLength)); // [len]
+        _steps[b] = step;
+        if (step.Pruned) next[b] = pruning.AttendedSlots(step, slots.Span);
+    }
+
+    // Waits for the running decisions, then sets the stage they decide: the pruned lists, uploaded here on the
+    // model's thread (a device upload belongs there), or the current stage when no sequence pruned.
+    private void Complete()
+    {
+        if (_pending is not { } p) return;
+        _pending = null;
+        try
+        {
+            p.Work.Wait();
+        }
+        finally
+        {
+            if (p.Pooled) ArrayPool<float>.Shared.Return(p.Scores);
+        }
+        bool anyPruned = false;
+        foreach (int b in p.Members) anyPruned |= _steps[b]!.Pruned;
+        _stages[p.Group + 1] = anyPruned ? Upload(p.Next) : p.Current;
     }
 
     public void Dispose()
     {
+        // Decisions still running read the sequences' DP state and write this instance's: they end before it does.
+        // An error they ended with is rethrown by ListsFor(L) in a step that gets that far; a step disposed before
+        // that has failed already, and nothing reads these decisions any more.
+        if (_pending is { } p)
+        {
+            _pending = null;
+            try
+            {
+                p.Work.Wait();
+            }
+            catch (Exception)
+            {
+                // See above: nobody is left to use them.
+            }
+            if (p.Pooled) ArrayPool<float>.Shared.Return(p.Scores);
+        }
         foreach (var t in _uploaded) t.Dispose();
         _uploaded.Clear();
     }

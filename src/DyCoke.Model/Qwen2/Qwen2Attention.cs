@@ -11,19 +11,21 @@ namespace DyCoke.Model.Qwen2;
 /// <param name="Positions">I32 [T] absolute positions.</param>
 /// <param name="SlotMapping">I32 [T] cache slot of each token.</param>
 /// <param name="CuSeqLens">Prefill: I32 [B + 1] sequence boundaries; null in decode.</param>
-/// <param name="KvIndptr">Decode and chunked prefill: I32 [B + 1] list boundaries; null for whole prompts.</param>
-/// <param name="KvIndices">Decode and chunked prefill: I32 [nnz] slots attended to; null for whole prompts.</param>
-/// <param name="MeanProbs">Decode: F32 [nnz] mean-over-heads probabilities to fill (DyCoke's score), or null.</param>
+/// <param name="KvIndptr">Chunked prefill: I32 [B + 1] list boundaries; null for whole prompts and in decode.</param>
+/// <param name="KvIndices">Chunked prefill: I32 [nnz] slots attended to; null for whole prompts and in decode.</param>
+/// <param name="DecodeLists">Decode: the step's slot lists, asked for this layer's right before its attention op, and
+/// handed the mean probabilities right after it when it wants them (DyCoke's score); null in prefill.</param>
+/// <param name="LayerIndex">Decode: the layer these inputs are for.</param>
 internal readonly record struct AttentionInputs(
-    Tensor Positions, Tensor SlotMapping, Tensor? CuSeqLens, Tensor? KvIndptr, Tensor? KvIndices, Tensor? MeanProbs)
+    Tensor Positions, Tensor SlotMapping, Tensor? CuSeqLens, Tensor? KvIndptr, Tensor? KvIndices, IDecodeKvLists? DecodeLists, int LayerIndex)
 {
     public bool IsPrefill => CuSeqLens is not null;
 
     public static AttentionInputs Prefill(PrefillBatch batch) =>
-        new(batch.Positions, batch.SlotMapping, batch.CuSeqLens, batch.KvIndptr, batch.KvIndices, null);
+        new(batch.Positions, batch.SlotMapping, batch.CuSeqLens, batch.KvIndptr, batch.KvIndices, null, -1);
 
-    public static AttentionInputs Decode(DecodeBatch batch, Tensor kvIndptr, Tensor kvIndices, Tensor? meanProbs) =>
-        new(batch.Positions, batch.SlotMapping, null, kvIndptr, kvIndices, meanProbs);
+    public static AttentionInputs Decode(DecodeBatch batch, IDecodeKvLists lists, int layerIndex) =>
+        new(batch.Positions, batch.SlotMapping, null, null, null, lists, layerIndex);
 }
 
 /// <summary>HF <c>Qwen2Attention</c>. q/k/v stay three Linears: the mapped weights are separate tensors (see Qwen2Mlp).</summary>
@@ -83,7 +85,17 @@ internal sealed class Qwen2Attention
         else if (inputs.IsPrefill)
             b.AttentionPrefill(q3, k3, v3, inputs.CuSeqLens!, causal: true, _scale, attention);
         else
-            b.AttentionDecode(q3, kCache, vCache, inputs.KvIndptr!, inputs.KvIndices!, _scale, attention, inputs.MeanProbs);
+            AttendDecode(q3, inputs.DecodeLists!, inputs.LayerIndex, kCache, vCache, attention);
         b.Linear(attention.Reshape(new Shape(t, heads * d)), _oWeight, null, output);
+    }
+
+    // The lists are asked for as late as possible and the scores handed over at once: host work the lists start in
+    // OnScores (DyCoke's decisions) runs during everything between this attention op and the next layer's.
+    private void AttendDecode(Tensor q3, IDecodeKvLists lists, int layer, Tensor kCache, Tensor vCache, Tensor attention)
+    {
+        var (indptr, indices) = lists.ListsFor(layer); // [B + 1], [nnz]
+        using var meanProbs = lists.WantsScores(layer) ? _backend.Allocate(DType.F32, indices.Shape) : null; // [nnz]
+        _backend.AttentionDecode(q3, kCache, vCache, indptr, indices, _scale, attention, meanProbs);
+        if (meanProbs is not null) lists.OnScores(layer, meanProbs);
     }
 }

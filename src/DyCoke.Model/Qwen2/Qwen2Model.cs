@@ -114,8 +114,9 @@ public sealed class Qwen2Model
 
     /// <summary>
     /// One decode step: each sequence's new token is embedded, its K/V stored at its slot, and every layer attends to
-    /// the slots <paramref name="kvLists"/> gives for it; after every layer <see cref="IDecodeKvLists.WantsScores"/> names,
-    /// its mean attention probabilities go to <see cref="IDecodeKvLists.OnScores"/> before the next layer asks for its lists.
+    /// the slots <paramref name="kvLists"/> gives for it, asked for right before its attention op; for every layer
+    /// <see cref="IDecodeKvLists.WantsScores"/> names, the mean attention probabilities go to
+    /// <see cref="IDecodeKvLists.OnScores"/> right after that op, before the next layer asks for its lists.
     /// Returns F32 [B, V] logits (caller owns).
     /// </summary>
     /// <exception cref="ArgumentException">The cache does not fit the model, or a list tensor has the wrong shape
@@ -128,12 +129,7 @@ public sealed class Qwen2Model
         var b = _backend;
         using var x = Embed(batch.TokenIds); // [B, C] residual stream
         for (int i = 0; i < _layers.Length; i++)
-        {
-            var (indptr, indices) = kvLists.ListsFor(i); // [B + 1], [nnz]
-            using var meanProbs = kvLists.WantsScores(i) ? b.Allocate(DType.F32, indices.Shape) : null; // [nnz]
-            _layers[i].Forward(x, AttentionInputs.Decode(batch, indptr, indices, meanProbs), cache.Keys(i), cache.Values(i));
-            if (meanProbs is not null) kvLists.OnScores(i, meanProbs);
-        }
+            _layers[i].Forward(x, AttentionInputs.Decode(batch, kvLists, i), cache.Keys(i), cache.Values(i));
         using var normed = b.AllocateUninitialized(ActivationDType, x.Shape); // [B, C]
         b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
         return Head(normed);

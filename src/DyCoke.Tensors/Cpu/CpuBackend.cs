@@ -30,11 +30,7 @@ public sealed partial class CpuBackend : IBackend
 
     public void Synchronize() { }
 
-    public void ParallelHost(int count, Action<int> body)
-    {
-        ArgumentNullException.ThrowIfNull(body);
-        _workers.Run(count, body);
-    }
+    public IHostWork StartHost(int count, Action<int> body) => _workers.Start(count, body);
 
     /// <summary>
     /// Runs body(start, end) over [0, count) in contiguous chunks on the backend's worker threads. Work below ~64K

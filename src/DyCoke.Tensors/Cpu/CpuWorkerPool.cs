@@ -11,7 +11,8 @@ namespace DyCoke.Tensors.Cpu;
 /// sleep until the next call. The caller always works too: it starts on the first of the call's per-thread regions
 /// and takes over the chunks of any region whose thread is late, so a worker that wakes late only means less help,
 /// never a wait (see <see cref="Job"/>). A call that finds the pool busy (a concurrent caller, or a nested
-/// call from inside a chunk) runs its chunks inline.
+/// call from inside a chunk) runs its chunks inline. <see cref="Start"/> publishes a job without working or waiting
+/// on it: the workers run it in the background, and the caller's Wait takes over whatever chunks they have not.
 /// </summary>
 internal sealed class CpuWorkerPool : IDisposable
 {
@@ -20,7 +21,7 @@ internal sealed class CpuWorkerPool : IDisposable
 
     private static readonly long s_spinTicks = Stopwatch.Frequency * SpinMicroseconds / 1_000_000;
 
-    private Thread[]? _threads; // started on the first parallel call: most backends in tests never make one
+    private Thread[]? _threads; // started on the first parallel call or background start: most backends in tests make neither
     private readonly object _gate = new();
     private Job? _job;
     private int _sleepers;
@@ -51,14 +52,8 @@ internal sealed class CpuWorkerPool : IDisposable
         }
         try
         {
-            _threads ??= StartThreads();
             var job = new Job(body, chunks, Threads);
-            Volatile.Write(ref _job, job);
-            // Full fence between publishing the job and reading _sleepers; a worker going to sleep does the mirror
-            // image (increments _sleepers, then reads _job), so at least one of the two sees the other.
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _sleepers) > 0)
-                lock (_gate) Monitor.PulseAll(_gate);
+            Publish(job);
             job.Work(0);
             job.WaitForAll();
             job.ThrowIfFailed();
@@ -67,6 +62,35 @@ internal sealed class CpuWorkerPool : IDisposable
         {
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    /// <summary>
+    /// Starts body(c) for every c in [0, chunks) on the workers and returns at once, for host work that can run while
+    /// the caller issues its next ops. <see cref="IHostWork.Wait"/> runs every chunk no worker has taken yet on the
+    /// waiting thread (the workers all busy, asleep or descheduled, or simply not done), so waiting never takes longer
+    /// than running the rest in place would. Runs everything here and now when the pool has no workers or is stopping.
+    /// </summary>
+    public IHostWork Start(int chunks, Action<int> body)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(chunks);
+        ArgumentNullException.ThrowIfNull(body);
+        var job = new Job(body, chunks, Threads);
+        if (Threads == 1 || _stopping || chunks == 0) job.Work(0);
+        else Publish(job); // a Run published after it takes the workers instead; then Wait runs the chunks itself
+        return job;
+    }
+
+    // Makes job the one the workers take next and wakes any that sleep.
+    private void Publish(Job job)
+    {
+        if (_threads is null)
+            lock (_gate) _threads ??= StartThreads();
+        Volatile.Write(ref _job, job);
+        // Full fence between publishing the job and reading _sleepers; a worker going to sleep does the mirror
+        // image (increments _sleepers, then reads _job), so at least one of the two sees the other.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _sleepers) > 0)
+            lock (_gate) Monitor.PulseAll(_gate);
     }
 
     private Thread[] StartThreads()
@@ -142,7 +166,7 @@ internal sealed class CpuWorkerPool : IDisposable
     /// 16 sequences' KV reads the same half on each core every step); a late or preempted participant's region is taken
     /// over chunk by chunk, so nobody waits for it.
     /// </summary>
-    private sealed class Job
+    private sealed class Job : IHostWork
     {
         private readonly Action<int> _body;
         private readonly int _regions;
@@ -208,6 +232,14 @@ internal sealed class CpuWorkerPool : IDisposable
                 }
                 Thread.SpinWait(1);
             }
+        }
+
+        /// <summary>Background work (<see cref="Start"/>): runs the chunks no worker took, waits for the rest.</summary>
+        public void Wait()
+        {
+            Work(0);
+            WaitForAll();
+            ThrowIfFailed();
         }
 
         public void ThrowIfFailed()

@@ -64,19 +64,13 @@ public sealed unsafe partial class CudaBackend : IBackend
 
     public void Synchronize() => Gpu.Synchronize();
 
-    // The host waits for these decisions with the GPU idle (they decide the lists of the next layers), so they take
-    // the thread pool's cores; callers hand over only work large enough to pay for that.
-    public void ParallelHost(int count, Action<int> body)
+    // The thread pool: the host threads are free while the GPU computes, and body touches no device memory (CUDA
+    // calls from a pool thread would need this context made current there).
+    public IHostWork StartHost(int count, Action<int> body)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentNullException.ThrowIfNull(body);
-        try
-        {
-            Parallel.For(0, count, body);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
+        return new ThreadPoolHostWork(count, body);
     }
 
     /// <summary>dst ← src for any pair of host and device tensors of the same dtype and element count.</summary>

@@ -116,9 +116,10 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
     }
 
     [Fact]
-    public void OnScores_EightLongSpansDecideOnTwoHostThreads_EachEqualsItsOwnDecision()
+    public void OnScores_DecisionsRunInTheBackgroundOnACopy_EachEqualsItsOwnDecision()
     {
-        // 8 × 3,000 visual tokens: past the size from which the decisions go to the backend's host threads.
+        // 8 × 3,000 visual tokens, so the decisions on the backend's worker are still running when OnScores returns and
+        // the caller overwrites the score buffer, as the model may as soon as OnScores returns.
         const int b = 8, prefix = 14, span = 3000, length = prefix + span + 40;
         using var backend = new DyCoke.Tensors.Cpu.CpuBackend(new DyCoke.Tensors.Cpu.CpuBackendOptions { Threads = 2 });
         var rng = new Random(11);
@@ -130,6 +131,7 @@ public sealed class DyCokeKvListsTests(DemoModelFixture demo) : IClassFixture<De
             using var meanProbs = Tensor.FromArray(probs, new Shape(probs.Length));
             using var lists = DyCokeKvLists.Create(backend, sequences);
             lists.OnScores(s_options.L - 1, meanProbs);
+            meanProbs.Span<float>().Fill(float.NaN);
             for (int i = 0; i < b; i++)
             {
                 var expected = references[i].Decide(probs.AsSpan(i * length + prefix, span));

@@ -1,5 +1,8 @@
 // Self-consistency of the Qwen2 prefill and decode paths on the demo checkpoint (no reference needed): decode against
 // a longer prefill, batched against separate runs, slot addressing, and the DyCoke decode seam.
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using DyCoke.Model.Llava;
 using DyCoke.Model.Qwen2;
 using DyCoke.Tensors;
 using Xunit;
@@ -107,6 +110,32 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     [Fact]
+    public void Decode_ListsAreAskedForRightBeforeTheAttentionOpAndScoresHandedOverRightAfterIt()
+    {
+        // What OnScores starts (DyCoke's decisions) runs beside every op between the scoring layer's attention and the
+        // next layer's: o_proj and the MLP of the one, the norm, projections and RoPE of the other.
+        var events = new List<string>();
+        using var inner = new DyCoke.Tensors.Cpu.CpuBackend();
+        using var model = LlavaOnevisionModel.Load(demo.Directory, OpLoggingBackend.Wrap(inner, events));
+        var lm = model.LanguageModel;
+        int[] ids = DemoModelFixture.TextIds(5, 9);
+        using var cache = lm.CreateKvCache(16);
+        using (var embeds = model.EmbedPrompt(ids, []))
+        using (var prefill = PrefillBatch.Create(model.Backend, [9], Range(0, 9), Range(0, 9)))
+            lm.Prefill(embeds, prefill, cache).Dispose();
+        using var lists = new RecordingKvLists(model.Backend, [Range(0, 10)], scoreLayers: [1], events);
+        using var batch = DecodeBatch.Create(model.Backend, [3], [9], [9]);
+        events.Clear();
+        lm.Decode(batch, cache, lists).Dispose();
+
+        int asked = events.IndexOf("lists 2"), scored = events.IndexOf("scores 1");
+        Assert.Equal(["lists 1", "AttentionDecode", "scores 1", "Linear"], events[(events.IndexOf("lists 1"))..(scored + 2)]);
+        Assert.Equal(["RopeAndStoreKv", "lists 2", "AttentionDecode"], events[(asked - 1)..(asked + 2)]);
+        // Between the two: o_proj, gate, up, down of layer 1 and q, k, v of layer 2.
+        Assert.Equal(7, events[scored..asked].Count(e => e == "Linear"));
+    }
+
+    [Fact]
     public void Prefill_EmbedsOfTheWrongLength_Throws()
     {
         using var cache = Lm.CreateKvCache(8);
@@ -151,11 +180,11 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     /// <summary>Full lists at every layer; records the order of the model's calls and the scores it hands over.</summary>
-    private sealed class RecordingKvLists(IBackend backend, int[][] lists, int[] scoreLayers) : IDecodeKvLists, IDisposable
+    private sealed class RecordingKvLists(IBackend backend, int[][] lists, int[] scoreLayers, List<string>? events = null) : IDecodeKvLists, IDisposable
     {
         private readonly FullKvLists _full = FullKvLists.Create(backend, lists);
 
-        public List<string> Events { get; } = [];
+        public List<string> Events { get; } = events ?? [];
 
         public Dictionary<int, float[]> Scores { get; } = [];
 
@@ -174,5 +203,36 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
         }
 
         public void Dispose() => _full.Dispose();
+    }
+}
+
+/// <summary>Forwards every <see cref="IBackend"/> call and logs the compute ops' names (not allocations or properties)
+/// into a list shared with the test's other recorders.</summary>
+public class OpLoggingBackend : DispatchProxy
+{
+    private IBackend _inner = null!;
+    private List<string> _log = null!;
+
+    public static IBackend Wrap(IBackend inner, List<string> log)
+    {
+        var proxy = Create<IBackend, OpLoggingBackend>();
+        ((OpLoggingBackend)(object)proxy)._inner = inner;
+        ((OpLoggingBackend)(object)proxy)._log = log;
+        return proxy;
+    }
+
+    protected override object? Invoke(MethodInfo? method, object?[]? args)
+    {
+        if (!method!.Name.StartsWith("get_", StringComparison.Ordinal) && !method.Name.StartsWith("Allocate", StringComparison.Ordinal))
+            _log.Add(method.Name);
+        try
+        {
+            return method.Invoke(_inner, args);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
     }
 }

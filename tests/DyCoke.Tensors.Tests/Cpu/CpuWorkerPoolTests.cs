@@ -1,5 +1,5 @@
-// The CPU backend's worker threads: every chunk runs exactly once, errors reach the caller, and a busy or nested
-// call falls back to running inline instead of deadlocking.
+// The CPU backend's worker threads: every chunk runs exactly once, errors reach the caller, a busy or nested call
+// falls back to running inline instead of deadlocking, and background work runs beside the caller or, untaken, in Wait.
 using DyCoke.Tensors.Cpu;
 using Xunit;
 
@@ -24,22 +24,120 @@ public sealed class CpuWorkerPoolTests
         }
     }
 
+    [Fact]
+    public void CpuBackend_StartHost_TwoThreads_BodyRunsOnAWorkerWhileTheCallerGoesOn()
+    {
+        using var backend = new CpuBackend(new CpuBackendOptions { Threads = 2 });
+        using var callerWentOn = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        bool sawCaller = false;
+        int bodyThread = -1;
+        // The body waits for the caller to act after StartHost returned: a StartHost that ran body in place would
+        // time out here instead. The caller waits for the body to start before Wait, which would otherwise run it.
+        var work = backend.StartHost(1, _ =>
+        {
+            bodyThread = Environment.CurrentManagedThreadId;
+            started.Set();
+            sawCaller = callerWentOn.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        callerWentOn.Set();
+        work.Wait();
+        Assert.True(sawCaller);
+        Assert.NotEqual(Environment.CurrentManagedThreadId, bodyThread);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void CpuBackend_ParallelHost_RunsEveryIndexOnceAndRethrowsTheFirstError(int threads)
+    public void CpuBackend_StartHost_WaitRethrowsTheBodysError(int threads)
     {
         using var backend = new CpuBackend(new CpuBackendOptions { Threads = threads });
-        var hits = new int[16];
-        backend.ParallelHost(hits.Length, i => Interlocked.Increment(ref hits[i]));
-        Assert.All(hits, h => Assert.Equal(1, h));
+        var work = backend.StartHost(3, i => throw new InvalidOperationException("decisions failed"));
+        var e = Assert.Throws<InvalidOperationException>(work.Wait);
+        Assert.Equal("decisions failed", e.Message);
+    }
 
-        var e = Assert.Throws<InvalidOperationException>(() => backend.ParallelHost(16, i =>
+    [Fact]
+    public void Start_OneThread_RunsTheBodyBeforeReturning()
+    {
+        using var pool = new CpuWorkerPool(1);
+        int ran = 0;
+        var work = pool.Start(2, _ => ran++);
+        Assert.Equal(2, ran);
+        work.Wait();
+        Assert.Equal(2, ran);
+    }
+
+    [Fact]
+    public void Start_WorkerBusy_WaitRunsTheBodyOnTheWaitingThread()
+    {
+        using var pool = new CpuWorkerPool(2);
+        using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        // The only worker is held inside a first piece of work, so the second is still unclaimed when Wait comes: the
+        // caller runs it itself instead of waiting for the worker.
+        var first = pool.Start(1, _ =>
         {
-            if (i == 5) throw new InvalidOperationException("item 5");
-        }));
-        Assert.Equal("item 5", e.Message);
-        backend.ParallelHost(0, _ => throw new InvalidOperationException("no items, no calls"));
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        int secondThread = -1, runs = 0;
+        var second = pool.Start(1, _ =>
+        {
+            secondThread = Environment.CurrentManagedThreadId;
+            Interlocked.Increment(ref runs);
+        });
+        second.Wait();
+        Assert.Equal(Environment.CurrentManagedThreadId, secondThread);
+        release.Set();
+        first.Wait();
+        // The worker, free again, sees the second piece as taken and does not run it twice.
+        var third = pool.Start(1, _ => { });
+        third.Wait();
+        Assert.Equal(1, runs);
+    }
+
+    [Fact]
+    public void Start_WaiterArrivesWhileTheWorkerIsBusy_TheyShareTheChunks()
+    {
+        // The worker starts on its own half (chunk 8 on) and holds there until the waiting thread has run a chunk, so
+        // Wait must take chunks itself rather than wait for the worker to do them all.
+        using var pool = new CpuWorkerPool(2);
+        using var waiterRan = new ManualResetEventSlim();
+        int caller = Environment.CurrentManagedThreadId;
+        var hits = new int[16];
+        var threads = new int[16];
+        var work = pool.Start(hits.Length, c =>
+        {
+            threads[c] = Environment.CurrentManagedThreadId;
+            if (threads[c] == caller) waiterRan.Set();
+            else if (c == 8) waiterRan.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            Interlocked.Increment(ref hits[c]);
+        });
+        work.Wait();
+        Assert.All(hits, h => Assert.Equal(1, h));
+        Assert.Contains(caller, threads);
+        Assert.True(waiterRan.IsSet);
+    }
+
+    [Fact]
+    public void Start_ThenParallelRuns_EveryChunkAndTheBodyRunOnce()
+    {
+        // A Run published while the background work is pending takes the worker; every chunk and the body still run
+        // exactly once, whichever thread gets to them.
+        using var pool = new CpuWorkerPool(2);
+        for (int call = 0; call < 200; call++)
+        {
+            int body = 0;
+            var hits = new int[8];
+            var work = pool.Start(1, _ => Interlocked.Increment(ref body));
+            pool.Run(hits.Length, c => Interlocked.Increment(ref hits[c]));
+            work.Wait();
+            Assert.Equal(1, body);
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
     }
 
     [Fact]
