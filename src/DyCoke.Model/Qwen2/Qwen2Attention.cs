@@ -57,29 +57,23 @@ internal sealed class Qwen2Attention
         _theta = (float)config.RopeTheta;
     }
 
-    /// <summary>output [T, C] = o_proj(attention(h [T, C])); also writes the T tokens' K and V into the pools.</summary>
-    public void Forward(Tensor h, in AttentionInputs inputs, Tensor kCache, Tensor vCache, Tensor output)
+    /// <summary>output [T, C] = o_proj(attention(h [T, C])); also writes the T tokens' K and V into the pools. The
+    /// projections go to <paramref name="buffers"/>.</summary>
+    public void Forward(Tensor h, in AttentionInputs inputs, Tensor kCache, Tensor vCache, Tensor output, LayerBuffers buffers)
     {
         var b = _backend;
         long t = h.Shape[0];
-        int heads = _config.NumAttentionHeads, kvHeads = _config.NumKeyValueHeads, d = _config.HeadDim;
-        var qShape = new Shape(t, heads, d);
-        var kvShape = new Shape(t, kvHeads, d);
-
-        using var q = b.AllocateUninitialized(h.DType, new Shape(t, heads * d)); // [T, H·D]
-        using var k = b.AllocateUninitialized(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
-        using var v = b.AllocateUninitialized(h.DType, new Shape(t, kvHeads * d)); // [T, Hkv·D]
-        b.Linear(h, _qWeight, _qBias, q);
-        b.Linear(h, _kWeight, _kBias, k);
-        b.Linear(h, _vWeight, _vBias, v);
+        int heads = _config.NumAttentionHeads, d = _config.HeadDim;
+        b.Linear(h, _qWeight, _qBias, buffers.Q); // [T, H·D]
+        b.Linear(h, _kWeight, _kBias, buffers.K); // [T, Hkv·D]
+        b.Linear(h, _vWeight, _vBias, buffers.V); // [T, Hkv·D]
 
         // Rotate q and k in place at their positions, then K (rotated) and V go to the tokens' slots.
-        var q3 = q.Reshape(qShape); // [T, H, D]
-        var k3 = k.Reshape(kvShape); // [T, Hkv, D]
-        var v3 = v.Reshape(kvShape); // [T, Hkv, D]
+        Tensor q3 = buffers.Q3, k3 = buffers.K3, v3 = buffers.V3; // [T, H, D], [T, Hkv, D], [T, Hkv, D]
         b.RopeAndStoreKv(q3, k3, v3, inputs.Positions, inputs.SlotMapping, kCache, vCache, _theta);
 
-        using var attention = b.Allocate(h.DType, qShape); // [T, H, D]
+        // Zeroed, not shared across layers: a sequence with nothing to attend to gets a zero row.
+        using var attention = b.Allocate(h.DType, q3.Shape); // [T, H, D]
         if (inputs.IsPrefill && inputs.KvIndptr is not null)
             b.AttentionPrefillCached(q3, kCache, vCache, inputs.CuSeqLens!, inputs.KvIndptr, inputs.KvIndices!, _scale, attention);
         else if (inputs.IsPrefill)

@@ -25,17 +25,17 @@ internal sealed class Qwen2DecoderLayer
         _mlp = new Qwen2Mlp(backend, config, weights, layerIndex);
     }
 
-    /// <summary>Advances the residual stream <paramref name="x"/> [T, C] in place through this layer.</summary>
-    public void Forward(Tensor x, in AttentionInputs inputs, Tensor kCache, Tensor vCache)
+    /// <summary>Advances the residual stream <paramref name="x"/> [T, C] in place through this layer, with
+    /// <paramref name="buffers"/> (for T tokens) as its intermediates.</summary>
+    public void Forward(Tensor x, in AttentionInputs inputs, Tensor kCache, Tensor vCache, LayerBuffers buffers)
     {
         var b = _backend;
-        using var h = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] normalised input of each block
-        using var delta = b.AllocateUninitialized(x.DType, x.Shape); // [T, C] each block's output
+        Tensor h = buffers.Normed, delta = buffers.Delta; // [T, C] each
 
         b.RmsNorm(x, _inputLayerNorm, _eps, h);
-        _attention.Forward(h, inputs, kCache, vCache, delta);
+        _attention.Forward(h, inputs, kCache, vCache, delta, buffers);
         b.AddRmsNorm(delta, x, _postAttentionLayerNorm, _eps, h); // x += attention; h = RmsNorm_post(x)
-        _mlp.Forward(h, delta);
+        _mlp.Forward(h, delta, buffers);
         b.Add(x, delta, x);
     }
 }

@@ -25,17 +25,13 @@ internal sealed class Qwen2Mlp
         _downWeight = weights.Weight(WeightMap.TextLayer(layerIndex, "mlp.down_proj.weight"), Qwen2Model.Component);
     }
 
-    /// <summary>output [T, C] = down(silu(gate(h)) ⊙ up(h)) for h [T, C].</summary>
-    public void Forward(Tensor h, Tensor output)
+    /// <summary>output [T, C] = down(silu(gate(h)) ⊙ up(h)) for h [T, C], through the gate/up/activation buffers.</summary>
+    public void Forward(Tensor h, Tensor output, LayerBuffers buffers)
     {
         var b = _backend;
-        long t = h.Shape[0];
-        int inter = _intermediateSize;
-        using var gateUp = b.AllocateUninitialized(h.DType, new Shape(2, t, inter)); // [2, T, I]: gate rows, then up rows
-        b.Linear(h, _gateWeight, null, gateUp.Rows(0, 1).Reshape(new Shape(t, inter)));
-        b.Linear(h, _upWeight, null, gateUp.Rows(1, 1).Reshape(new Shape(t, inter)));
-        using var activated = b.AllocateUninitialized(h.DType, new Shape(t, inter)); // [T, I]
-        b.SiluMul(gateUp.Reshape(new Shape(1, 2 * t * inter)), activated.Reshape(new Shape(1, t * inter)));
-        b.Linear(activated, _downWeight, null, output);
+        b.Linear(h, _gateWeight, null, buffers.Gate); // [T, I]
+        b.Linear(h, _upWeight, null, buffers.Up); // [T, I]
+        b.SiluMul(buffers.GateUpRow, buffers.ActivatedRow); // [1, 2·T·I] → [1, T·I]
+        b.Linear(buffers.Activated, _downWeight, null, output);
     }
 }

@@ -97,9 +97,10 @@ public sealed class Qwen2Model
         using var x = b.AllocateUninitialized(ActivationDType, expected); // [T, C] residual stream
         b.Copy(inputsEmbeds, x);
         var inputs = AttentionInputs.Prefill(batch);
+        using var buffers = new LayerBuffers(b, ActivationDType, Config, batch.NumTokens); // shared by the layers
         for (int i = 0; i < _layers.Length; i++)
         {
-            _layers[i].Forward(x, inputs, cache.Keys(i), cache.Values(i));
+            _layers[i].Forward(x, inputs, cache.Keys(i), cache.Values(i), buffers);
             tap?.Invoke("layer_out", i, x);
         }
         // Every row is normed (T·C work, next to nothing beside the layers) so the tap sees HF's last hidden state;
@@ -128,8 +129,9 @@ public sealed class Qwen2Model
         CheckCache(cache);
         var b = _backend;
         using var x = Embed(batch.TokenIds); // [B, C] residual stream
+        using var buffers = new LayerBuffers(b, ActivationDType, Config, x.Shape[0]); // shared by the layers
         for (int i = 0; i < _layers.Length; i++)
-            _layers[i].Forward(x, AttentionInputs.Decode(batch, kvLists, i), cache.Keys(i), cache.Values(i));
+            _layers[i].Forward(x, AttentionInputs.Decode(batch, kvLists, i), cache.Keys(i), cache.Values(i), buffers);
         using var normed = b.AllocateUninitialized(ActivationDType, x.Shape); // [B, C]
         b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
         return Head(normed);

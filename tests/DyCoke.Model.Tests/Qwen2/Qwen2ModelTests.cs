@@ -110,7 +110,7 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     [Fact]
-    public void Decode_ListsAreAskedForRightBeforeTheAttentionOpAndScoresHandedOverRightAfterIt()
+    public void Decode_ListsAreAskedForRightBeforeTheAttentionOpScoresHandedOverRightAfterItAndLayersShareBuffers()
     {
         // What OnScores starts (DyCoke's decisions) runs beside every op between the scoring layer's attention and the
         // next layer's: o_proj and the MLP of the one, the norm, projections and RoPE of the other.
@@ -127,6 +127,13 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
         using var batch = DecodeBatch.Create(model.Backend, [3], [9], [9]);
         events.Clear();
         lm.Decode(batch, cache, lists).Dispose();
+
+        // The layers share one set of intermediates per step: from one attention op to the next, nothing is allocated
+        // but layer 1's score buffer and layer 2's zeroed attention output (it was seven more buffers per layer).
+        int first = events.IndexOf("lists 1"), second = events.IndexOf("lists 2");
+        Assert.DoesNotContain("AllocateUninitialized", events[first..second]);
+        Assert.Equal(2, events[first..second].Count(e => e == "Allocate"));
+        events.RemoveAll(e => e.StartsWith("Allocate", StringComparison.Ordinal));
 
         int asked = events.IndexOf("lists 2"), scored = events.IndexOf("scores 1");
         Assert.Equal(["lists 1", "AttentionDecode", "scores 1", "Linear"], events[(events.IndexOf("lists 1"))..(scored + 2)]);
@@ -206,8 +213,8 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 }
 
-/// <summary>Forwards every <see cref="IBackend"/> call and logs the compute ops' names (not allocations or properties)
-/// into a list shared with the test's other recorders.</summary>
+/// <summary>Forwards every <see cref="IBackend"/> call and logs the names of its methods (ops and allocations, not
+/// properties) into a list shared with the test's other recorders.</summary>
 public class OpLoggingBackend : DispatchProxy
 {
     private IBackend _inner = null!;
@@ -223,8 +230,7 @@ public class OpLoggingBackend : DispatchProxy
 
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
-        if (!method!.Name.StartsWith("get_", StringComparison.Ordinal) && !method.Name.StartsWith("Allocate", StringComparison.Ordinal))
-            _log.Add(method.Name);
+        if (!method!.Name.StartsWith("get_", StringComparison.Ordinal)) _log.Add(method.Name);
         try
         {
             return method.Invoke(_inner, args);
