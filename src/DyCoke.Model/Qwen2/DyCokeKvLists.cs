@@ -181,15 +181,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     private void Complete()
     {
         if (_pending is not { } p) return;
-        _pending = null;
-        try
-        {
-            p.Work.Wait();
-        }
-        finally
-        {
-            if (p.Pooled) ArrayPool<float>.Shared.Return(p.Scores);
-        }
+        Wait(p);
         bool anyPruned = false;
         foreach (int b in p.Members) anyPruned |= _steps[b]!.Pruned;
         _stages[p.Group + 1] = anyPruned ? Upload(p.Next) : p.Current;
@@ -202,19 +194,31 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         // that has failed already, and nothing reads these decisions any more.
         if (_pending is { } p)
         {
-            _pending = null;
             try
             {
-                p.Work.Wait();
+                Wait(p);
             }
             catch (Exception)
             {
                 // See above: nobody is left to use them.
             }
-            if (p.Pooled) ArrayPool<float>.Shared.Return(p.Scores);
         }
         foreach (var t in _uploaded) t.Dispose();
         _uploaded.Clear();
+    }
+
+    // Waits for the pending decisions (rethrowing their error) and gives their score copy back.
+    private void Wait(Pending p)
+    {
+        _pending = null;
+        try
+        {
+            p.Work.Wait();
+        }
+        finally
+        {
+            if (p.Pooled) ArrayPool<float>.Shared.Return(p.Scores);
+        }
     }
 
     // Concatenates the lists into CSR form and uploads them; the tensors are disposed with this instance. The indices

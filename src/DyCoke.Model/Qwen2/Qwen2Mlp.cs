@@ -12,14 +12,12 @@ namespace DyCoke.Model.Qwen2;
 internal sealed class Qwen2Mlp
 {
     private readonly IBackend _backend;
-    private readonly int _intermediateSize;
     private readonly Tensor _gateWeight, _upWeight; // [I, C]
     private readonly Tensor _downWeight; // [C, I]
 
     public Qwen2Mlp(IBackend backend, Qwen2Config config, WeightLoader weights, int layerIndex)
     {
         _backend = backend;
-        _intermediateSize = config.IntermediateSize;
         _gateWeight = weights.Weight(WeightMap.TextLayer(layerIndex, "mlp.gate_proj.weight"), Qwen2Model.Component);
         _upWeight = weights.Weight(WeightMap.TextLayer(layerIndex, "mlp.up_proj.weight"), Qwen2Model.Component);
         _downWeight = weights.Weight(WeightMap.TextLayer(layerIndex, "mlp.down_proj.weight"), Qwen2Model.Component);
