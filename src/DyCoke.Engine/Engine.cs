@@ -17,6 +17,7 @@ public sealed class Engine : IEngine, IDisposable
     private readonly KvCachePool _pool;
     private readonly Scheduler _scheduler;
     private readonly Sampler _sampler = new();
+    private readonly TokenEmitter _emitter;
     private readonly ConcurrentQueue<Sequence> _inbox = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
@@ -36,6 +37,7 @@ public sealed class Engine : IEngine, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Scheduler.Validate();
         _runner = runner;
+        _emitter = new TokenEmitter(runner.Model.Backend);
         _options = options;
         _log = log ?? (_ => { });
         _pool = new KvCachePool(runner.NumSlots / options.Scheduler.BlockSize, options.Scheduler.BlockSize);
@@ -111,9 +113,11 @@ public sealed class Engine : IEngine, IDisposable
                 Admit();
                 Reap();
                 Publish();
+                _emitter.Flush();
                 if (!_scheduler.HasWork)
                 {
                     if (_draining) break;
+                    _emitter.Drain(); // nothing may sit unwritten while the thread sleeps
                     _wake.Wait();
                     continue;
                 }
@@ -127,6 +131,8 @@ public sealed class Engine : IEngine, IDisposable
         }
         finally
         {
+            _emitter.Flush();
+            _emitter.Drain();
             _snapshot = _snapshot with { IsAlive = false, IsDraining = _draining };
             _stopped.TrySetResult();
         }
@@ -247,29 +253,30 @@ public sealed class Engine : IEngine, IDisposable
             if (stop) End(seq, EngineFinishReason.Stop, token);
             else
             {
-                seq.Events?.TryWrite(new TokenGenerated(token));
+                _emitter.Write(seq.Events, new TokenGenerated(token));
                 if (seq.OutputIds.Count >= seq.Sampling.MaxTokens) End(seq, EngineFinishReason.Length);
             }
         }
+        _emitter.Flush(); // decode tokens go out before the step's prefill runs
         return (Stopwatch.GetElapsedTime(start, sampled).TotalSeconds, Stopwatch.GetElapsedTime(sampled).TotalSeconds);
     }
 
     private void End(Sequence seq, EngineFinishReason reason, int? stopToken = null)
     {
         Release(seq);
-        seq.Events?.TryWrite(new SequenceFinished(reason, seq.NumPromptTokens, seq.OutputIds.Count, stopToken)
+        _emitter.Write(seq.Events, new SequenceFinished(reason, seq.NumPromptTokens, seq.OutputIds.Count, stopToken)
         {
             VideoTokens = seq.NumVideoTokens,
             DyCoke = seq.DyCokeStats,
         });
-        seq.Events?.TryComplete();
+        _emitter.Complete(seq.Events);
     }
 
     private void Fail(Sequence seq, string message)
     {
         Release(seq);
-        seq.Events?.TryWrite(new SequenceFailed(message));
-        seq.Events?.TryComplete();
+        _emitter.Write(seq.Events, new SequenceFailed(message));
+        _emitter.Complete(seq.Events);
     }
 
     private void Wake()

@@ -26,6 +26,7 @@ public sealed class Scheduler
     private readonly int _visionTokensPerFrame;
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];
+    private readonly List<Sequence> _prefilling = []; // Schedule's scratch: running sequences still prefilling
 
     /// <summary>A scheduler over <paramref name="pool"/>; encoding a frame costs <paramref name="visionTokensPerFrame"/>
     /// tokens of the step budget (the model's pre-TTM tokens per frame).</summary>
@@ -79,8 +80,9 @@ public sealed class Scheduler
     {
         var preempted = new List<Sequence>();
         var decodes = new List<Sequence>(_running.Count);
-        // Oldest first, so when the pool runs dry it is the newest that gives way.
-        _running.Sort((a, b) => a.Id.CompareTo(b.Id));
+        // Oldest first, so when the pool runs dry it is the newest that gives way. Admission appends in id order, so
+        // only a re-admitted preempted sequence unsorts the list: check before sorting (this runs every step).
+        if (!IsOldestFirst(_running)) _running.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         for (int i = 0; i < _running.Count; i++)
         {
             var seq = _running[i];
@@ -96,11 +98,15 @@ public sealed class Scheduler
         }
 
         var plan = new PrefillPlan(_options.TokenBudget - decodes.Count, decodes);
-        foreach (var seq in _running.Where(s => !s.IsPrefilled).ToList())
+        _prefilling.Clear();
+        foreach (var seq in _running)
+            if (!seq.IsPrefilled) _prefilling.Add(seq);
+        foreach (var seq in _prefilling)
         {
             if (seq.Status != SequenceStatus.Running) continue; // preempted to make room for an older one
             if (!TryPlan(seq, plan, preempted)) break;
         }
+        _prefilling.Clear();
         while (_waiting.First is { } node && _running.Count < _options.MaxRunningSequences && plan.Budget > 0)
         {
             var seq = node.Value;
@@ -138,6 +144,13 @@ public sealed class Scheduler
         _pool.Free(sequence);
         sequence.ReleasePrefill();
         sequence.Status = SequenceStatus.Finished;
+    }
+
+    private static bool IsOldestFirst(List<Sequence> sequences)
+    {
+        for (int i = 1; i < sequences.Count; i++)
+            if (sequences[i - 1].Id > sequences[i].Id) return false;
+        return true;
     }
 
     // Whether TryPlan would give the sequence any work with the budget left (so it is not admitted just to wait).

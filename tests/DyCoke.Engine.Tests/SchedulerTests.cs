@@ -100,6 +100,28 @@ public sealed class SchedulerTests
         Assert.Equal(pool.NumBlocks, pool.NumFreeBlocks + pool.NumUsedBlocks);
     }
 
+    // Schedule keeps the running list oldest first by id, not by admission: a sequence admitted after a newer one (as a
+    // preempted sequence is re-admitted) is still the older, and the newer gives way when the pool runs dry.
+    [Fact]
+    public void Schedule_OlderSequenceAdmittedLater_NewestByIdIsPreempted()
+    {
+        var (scheduler, _) = Create(numBlocks: 5, new SchedulerOptions { BlockSize = 4, ReserveFullOutput = false });
+        var older = TestSequences.Create(7, maxTokens: 8, blockSize: 4);
+        var newer = TestSequences.Create(7, maxTokens: 8, blockSize: 4);
+        Assert.True(older.Id < newer.Id);
+        scheduler.Add(newer);
+        TestSequences.Run(scheduler.Schedule()); // newer prefills: 2 blocks
+        scheduler.Add(older);
+        TestSequences.Run(scheduler.Schedule()); // newer decodes, older prefills: 4 blocks
+        TestSequences.Run(scheduler.Schedule()); // newer takes the last free block
+
+        var step = scheduler.Schedule(); // older needs a third block and none is free
+
+        Assert.Equal([newer], step.Preempted);
+        Assert.Equal([older], step.Decodes);
+        Assert.Equal(SequenceStatus.Running, older.Status);
+    }
+
     [Fact]
     public void CanEverAdmit_ReservationLargerThanPool_IsFalse()
     {
