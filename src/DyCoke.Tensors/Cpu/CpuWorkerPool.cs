@@ -1,6 +1,7 @@
 // The CPU backend's own worker threads: a parallel op hands its chunks to threads that are already awake instead of
 // to Parallel.For, whose thread-pool hand-off costs more than a whole decode-sized op (docs/decisions.md, "CPU
 // thread dispatch").
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace DyCoke.Tensors.Cpu;
@@ -11,8 +12,9 @@ namespace DyCoke.Tensors.Cpu;
 /// sleep until the next call. The caller always works too: it starts on the first of the call's per-thread regions
 /// and takes over the chunks of any region whose thread is late, so a worker that wakes late only means less help,
 /// never a wait (see <see cref="Job"/>). A call that finds the pool busy (a concurrent caller, or a nested
-/// call from inside a chunk) runs its chunks inline. <see cref="Start"/> publishes a job without working or waiting
-/// on it: the workers run it in the background, and the caller's Wait takes over whatever chunks they have not.
+/// call from inside a chunk) runs its chunks inline. <see cref="Start"/> queues a job without working or waiting
+/// on it: the workers run queued jobs in order whenever no parallel call needs them, and the caller's Wait takes
+/// over whatever chunks they have not.
 /// </summary>
 internal sealed class CpuWorkerPool : IDisposable
 {
@@ -23,7 +25,8 @@ internal sealed class CpuWorkerPool : IDisposable
 
     private Thread[]? _threads; // started on the first parallel call or background start: most backends in tests make neither
     private readonly object _gate = new();
-    private Job? _job;
+    private Job? _job; // the latest parallel call's
+    private readonly ConcurrentQueue<Job> _background = new(); // started host work, oldest first
     private int _sleepers;
     private int _busy;
     private volatile bool _stopping;
@@ -66,7 +69,7 @@ internal sealed class CpuWorkerPool : IDisposable
 
     /// <summary>
     /// Starts body(c) for every c in [0, chunks) on the workers and returns at once, for host work that can run while
-    /// the caller issues its next ops. <see cref="IHostWork.Wait"/> runs every chunk no worker has taken yet on the
+    /// the caller issues its next ops. Started work is queued: the workers take it in order, after any parallel call. <see cref="IHostWork.Wait"/> runs every chunk no worker has taken yet on the
     /// waiting thread (the workers all busy, asleep or descheduled, or simply not done), so waiting never takes longer
     /// than running the rest in place would. Runs everything here and now when the pool has no workers or is stopping.
     /// </summary>
@@ -75,19 +78,37 @@ internal sealed class CpuWorkerPool : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(chunks);
         ArgumentNullException.ThrowIfNull(body);
         var job = new Job(body, chunks, Threads);
-        if (Threads == 1 || _stopping || chunks == 0) job.Work(0);
-        else Publish(job); // a Run published after it takes the workers instead; then Wait runs the chunks itself
+        if (Threads == 1 || _stopping || chunks == 0)
+        {
+            job.Work(0);
+            return job;
+        }
+        // Queued, not published in the call slot: a parallel call made before a worker gets to it must not hide it,
+        // or a piece of host work nobody waits for soon (a step's token events) would sit there until someone did.
+        EnsureThreads();
+        _background.Enqueue(job);
+        WakeSleepers();
         return job;
     }
 
     // Makes job the one the workers take next and wakes any that sleep.
     private void Publish(Job job)
     {
+        EnsureThreads();
+        Volatile.Write(ref _job, job);
+        WakeSleepers();
+    }
+
+    private void EnsureThreads()
+    {
         if (_threads is null)
             lock (_gate) _threads ??= StartThreads();
-        Volatile.Write(ref _job, job);
-        // Full fence between publishing the job and reading _sleepers; a worker going to sleep does the mirror
-        // image (increments _sleepers, then reads _job), so at least one of the two sees the other.
+    }
+
+    private void WakeSleepers()
+    {
+        // Full fence between publishing work and reading _sleepers; a worker going to sleep does the mirror image
+        // (increments _sleepers, then looks for work), so at least one of the two sees the other.
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleepers) > 0)
             lock (_gate) Monitor.PulseAll(_gate);
@@ -110,25 +131,35 @@ internal sealed class CpuWorkerPool : IDisposable
         Job? last = null;
         while (!_stopping)
         {
+            // A parallel call first (its caller is waiting on it), then queued host work, oldest first. A queued job
+            // whose chunks a waiter has taken already costs one look here.
             Job? job = Volatile.Read(ref _job);
-            if (ReferenceEquals(job, last))
+            if (!ReferenceEquals(job, last))
             {
-                job = WaitForNewJob(last);
-                if (job is null) return;
+                last = job;
+                job!.Work(participant);
             }
-            last = job;
-            job!.Work(participant);
+            else if (_background.TryPeek(out var queued))
+            {
+                // Peeked, not taken, so every worker can join a job of many chunks. Work returns once every chunk is
+                // claimed; then one of the workers that ran it drops it, and while it is the head nothing else can be.
+                queued.Work(participant);
+                if (queued.TryRetire()) _background.TryDequeue(out _);
+            }
+            else if (!WaitForWork(last)) return;
         }
     }
 
-    // Spins, then sleeps on the gate; null when the pool is stopping.
-    private Job? WaitForNewJob(Job? last)
+    private bool HasWork(Job? last) => !ReferenceEquals(Volatile.Read(ref _job), last) || !_background.IsEmpty;
+
+    // Spins, then sleeps on the gate, until a new call or queued job appears; false when the pool is stopping.
+    private bool WaitForWork(Job? last)
     {
         long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
         while (Stopwatch.GetTimestamp() < deadline)
         {
-            Job? job = Volatile.Read(ref _job);
-            if (!ReferenceEquals(job, last) || _stopping) return _stopping ? null : job;
+            if (_stopping) return false;
+            if (HasWork(last)) return true;
             // PAUSE instructions only, no yield: a worker that gives its core away is asleep when the next op comes.
             // One SpinWait iteration (~60 ns here) between looks, so a new op is picked up within a fraction of a µs.
             Thread.SpinWait(1);
@@ -138,14 +169,14 @@ internal sealed class CpuWorkerPool : IDisposable
             Interlocked.Increment(ref _sleepers);
             try
             {
-                while (!_stopping && ReferenceEquals(Volatile.Read(ref _job), last)) Monitor.Wait(_gate);
+                while (!_stopping && !HasWork(last)) Monitor.Wait(_gate);
             }
             finally
             {
                 Interlocked.Decrement(ref _sleepers);
             }
         }
-        return _stopping ? null : Volatile.Read(ref _job);
+        return !_stopping;
     }
 
     public void Dispose()
@@ -174,6 +205,7 @@ internal sealed class CpuWorkerPool : IDisposable
         // cache line of their own, so claims in different regions do not contend. One array: one allocation per call.
         private readonly int[] _claims;
         private int _pending;
+        private int _retired; // 1 once a worker dropped it from the background queue
         private Exception? _error;
 
         private const int Pad = 16; // ints per region: one 64-byte line
@@ -215,6 +247,9 @@ internal sealed class CpuWorkerPool : IDisposable
             // line the caller polls.
             if (done > 0) Interlocked.Add(ref _pending, -done);
         }
+
+        /// <summary>True for the one caller that gets to drop this job from the background queue.</summary>
+        public bool TryRetire() => Interlocked.Exchange(ref _retired, 1) == 0;
 
         public void WaitForAll()
         {

@@ -100,6 +100,37 @@ public sealed class CpuWorkerPoolTests
     }
 
     [Fact]
+    public void Start_SeveralPiecesAndAParallelCall_TheWorkerRunsEveryPieceInOrderWithoutAWait()
+    {
+        // Pieces started while the worker is busy, and a parallel call made after them, do not hide one another: the
+        // worker runs the call, then each piece in the order it was started, with nobody waiting on the pieces (token
+        // events handed over at the end of a step must go out even if the next step's ops keep the worker busy).
+        using var pool = new CpuWorkerPool(2);
+        using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        int caller = Environment.CurrentManagedThreadId;
+        var first = pool.Start(1, _ =>
+        {
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        var order = new System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Thread)>();
+        var pieces = Enumerable.Range(1, 3).Select(i => pool.Start(1, _ => order.Enqueue((i, Environment.CurrentManagedThreadId)))).ToList();
+        var hits = new int[4];
+        pool.Run(hits.Length, c => Interlocked.Increment(ref hits[c])); // the worker is held: the caller runs them all
+        release.Set();
+
+        Assert.True(SpinWait.SpinUntil(() => order.Count == 3, TimeSpan.FromSeconds(30)), "the started pieces never ran");
+        Assert.Equal([1, 2, 3], order.Select(o => o.Piece));
+        Assert.All(order, o => Assert.NotEqual(caller, o.Thread));
+        Assert.All(hits, h => Assert.Equal(1, h));
+        first.Wait();
+        foreach (var piece in pieces) piece.Wait();
+        Assert.Equal(3, order.Count); // waiting does not run them again
+    }
+
+    [Fact]
     public void Start_WaiterArrivesWhileTheWorkerIsBusy_TheyShareTheChunks()
     {
         // The worker starts on its own half (chunk 8 on) and holds there until the waiting thread has run a chunk, so
