@@ -118,6 +118,7 @@ public sealed class Engine : IEngine, IDisposable
                 {
                     if (_draining) break;
                     _emitter.Drain(); // nothing may sit unwritten while the thread sleeps
+                    _runner.ReleaseScratch(); // an idle engine holds no per-step scratch
                     _wake.Wait();
                     continue;
                 }

@@ -280,5 +280,8 @@ public sealed class ModelRunner : IDisposable
         return _ids.AsMemory(0, rows);
     }
 
+    /// <summary>Frees the scratch the model keeps between decode steps; for an engine with nothing to run.</summary>
+    public void ReleaseScratch() => _model.LanguageModel.ReleaseDecodeBuffers();
+
     public void Dispose() => _cache.Dispose();
 }

@@ -155,6 +155,7 @@ public sealed class LlavaOnevisionModel : IDisposable
     /// <summary>Frees uploaded weights and, when the model owns it, unmaps the checkpoint.</summary>
     public void Dispose()
     {
+        LanguageModel.Dispose();
         _weights.Dispose();
         _ownedCheckpoint?.Dispose();
     }

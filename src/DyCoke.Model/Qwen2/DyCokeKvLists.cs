@@ -31,9 +31,24 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
     // One stage's lists: host views (list b, CSR offsets [B + 1]) and the uploaded pair (I32 [B + 1], I32 [nnz]).
     private sealed record Stage(ReadOnlyMemory<int>[] Lists, int[] Offsets, Tensor Indptr, Tensor Indices);
 
-    // A group's decisions running on a host thread: the stage they replace lists of, the lists being replaced (each
-    // pruned sequence's entry), the copy of the scores they read (pooled on the CPU) and the work to wait for.
-    private sealed record Pending(int Group, Stage Current, ReadOnlyMemory<int>[] Next, List<int> Members, float[] Scores, bool Pooled, IHostWork Work);
+    // A group's decisions running on host threads: the stage they replace lists of, the lists being replaced (each
+    // pruned sequence's entry), the copy of the scores they read (pooled on the CPU), the work to wait for, and the
+    // pruned lists in CSR form, which the decision that finishes last concatenates (null when nobody pruned).
+    private sealed class Pending(int group, Stage current, ReadOnlyMemory<int>[] next, List<int> members, float[] scores, bool pooled)
+    {
+        public int Group { get; } = group;
+        public Stage Current { get; } = current;
+        public ReadOnlyMemory<int>[] Next { get; } = next;
+        public List<int> Members { get; } = members;
+        public float[] Scores { get; } = scores;
+        public bool Pooled { get; } = pooled;
+        public IHostWork? Work;
+        public int Undecided = members.Count;
+        public HostLists? Pruned;
+    }
+
+    // Lists concatenated on the host: CSR offsets [B + 1] and a CPU tensor of the indices [nnz].
+    private sealed record HostLists(int[] Offsets, Tensor Indices);
 
     private DyCokeKvLists(IBackend backend, DyCokeSequence[] sequences, int[] firstPrunedLayers)
     {
@@ -82,7 +97,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         var lists = new DyCokeKvLists(backend, sequences.ToArray(), [.. layers]);
         try
         {
-            lists._stages[0] = lists.Upload(full);
+            lists._stages[0] = lists.Upload(full, Concatenate(full));
             return lists;
         }
         catch
@@ -150,19 +165,32 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         for (int b = 0; b < _sequences.Length; b++)
             if (_sequences[b].Pruning?.FirstPrunedLayer == firstPruned) members.Add(b);
         var next = (ReadOnlyMemory<int>[])current.Lists.Clone(); // [B][len_b'] each pruned sequence's list replaced
-        var offsets = current.Offsets;
-        IHostWork work;
+        var pending = new Pending(group, current, next, members, scores, pooled);
         try
         {
-            work = _backend.StartHost(members.Count, i => Decide(members[i], offsets, scores, next));
+            pending.Work = _backend.StartHost(members.Count, i =>
+            {
+                Decide(members[i], current.Offsets, scores, next);
+                // The last decision concatenates the lists where they were just written (on the worker, mostly), so
+                // the model's thread does not pull every pruned list across cores to copy it.
+                if (Interlocked.Decrement(ref pending.Undecided) == 0) pending.Pruned = ConcatenatePruned(pending);
+            });
         }
         catch
         {
             if (pooled) ArrayPool<float>.Shared.Return(scores);
             throw;
         }
-        _pending = new Pending(group, current, next, members, scores, pooled, work);
+        _pending = pending;
         _scored++;
+    }
+
+    // The pruned stage's lists in CSR form, or null when no member pruned (the stage then keeps the current lists).
+    private HostLists? ConcatenatePruned(Pending p)
+    {
+        foreach (int b in p.Members)
+            if (_steps[b]!.Pruned) return Concatenate(p.Next);
+        return null;
     }
 
     // Sequence b decides on its own state from its own scores (layers < L_b list b's slots in logical order, so entry
@@ -176,15 +204,15 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         if (step.Pruned) next[b] = pruning.AttendedSlots(step, slots.Span);
     }
 
-    // Waits for the running decisions, then sets the stage they decide: the pruned lists, uploaded here on the
-    // model's thread (a device upload belongs there), or the current stage when no sequence pruned.
+    // Waits for the running decisions, then sets the stage they decide: the pruned lists, handed to the backend here
+    // on the model's thread (a device upload belongs there), or the current stage when no sequence pruned.
     private void Complete()
     {
         if (_pending is not { } p) return;
         Wait(p);
-        bool anyPruned = false;
-        foreach (int b in p.Members) anyPruned |= _steps[b]!.Pruned;
-        _stages[p.Group + 1] = anyPruned ? Upload(p.Next) : p.Current;
+        var pruned = p.Pruned;
+        p.Pruned = null;
+        _stages[p.Group + 1] = pruned is null ? p.Current : Upload(p.Next, pruned);
     }
 
     public void Dispose()
@@ -202,6 +230,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
             {
                 // See above: nobody is left to use them.
             }
+            p.Pruned?.Indices.Dispose(); // concatenated but never handed to the backend
         }
         foreach (var t in _uploaded) t.Dispose();
         _uploaded.Clear();
@@ -213,7 +242,7 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         _pending = null;
         try
         {
-            p.Work.Wait();
+            p.Work!.Wait();
         }
         finally
         {
@@ -221,19 +250,34 @@ public sealed class DyCokeKvLists : IDecodeKvLists, IDisposable
         }
     }
 
-    // Concatenates the lists into CSR form and uploads them; the tensors are disposed with this instance. The indices
-    // are written straight into a host tensor, which on the CPU is the tensor the op reads.
-    private Stage Upload(ReadOnlyMemory<int>[] lists)
+    // Concatenates the lists into CSR form; the indices are written straight into a host tensor, which on the CPU is
+    // the tensor the op reads. Thread-safe (it touches nothing of this instance).
+    private static HostLists Concatenate(ReadOnlyMemory<int>[] lists)
     {
         var offsets = new int[lists.Length + 1]; // [B + 1]
         for (int b = 0; b < lists.Length; b++) offsets[b + 1] = checked(offsets[b] + lists[b].Length);
-        var indptrTensor = _backend.UploadInts(offsets); // [B + 1]
-        _uploaded.Add(indptrTensor);
         var host = Tensor.CpuUninitialized(DType.I32, new Shape(offsets[^1])); // [nnz], every entry written below
         var indices = host.Span<int>();
         for (int b = 0; b < lists.Length; b++) lists[b].Span.CopyTo(indices[offsets[b]..]);
-        var indicesTensor = _backend.MoveToBackend(host); // [nnz]
+        return new HostLists(offsets, host);
+    }
+
+    // Hands concatenated lists to the backend (taking over the host tensor); the tensors are disposed with this instance.
+    private Stage Upload(ReadOnlyMemory<int>[] lists, HostLists host)
+    {
+        Tensor indptrTensor;
+        try
+        {
+            indptrTensor = _backend.UploadInts(host.Offsets); // [B + 1]
+        }
+        catch
+        {
+            host.Indices.Dispose();
+            throw;
+        }
+        _uploaded.Add(indptrTensor);
+        var indicesTensor = _backend.MoveToBackend(host.Indices); // [nnz]
         _uploaded.Add(indicesTensor);
-        return new Stage(lists, offsets, indptrTensor, indicesTensor);
+        return new Stage(lists, host.Offsets, indptrTensor, indicesTensor);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class LayerBuffers : IDisposable
 
     public LayerBuffers(IBackend backend, DType dtype, Qwen2Config config, long tokens)
     {
+        Tokens = tokens;
         long t = tokens;
         int c = config.HiddenSize, heads = config.NumAttentionHeads, kvHeads = config.NumKeyValueHeads, d = config.HeadDim;
         int inter = config.IntermediateSize;
@@ -49,6 +50,9 @@ internal sealed class LayerBuffers : IDisposable
         }
         _owned = [.. owned];
     }
+
+    /// <summary>T, the rows these buffers hold.</summary>
+    public long Tokens { get; }
 
     /// <summary>[T, C] the normalised input of each block.</summary>
     public Tensor Normed { get; }

@@ -88,7 +88,8 @@ internal sealed class Qwen2Attention
     private void AttendDecode(Tensor q3, IDecodeKvLists lists, int layer, Tensor kCache, Tensor vCache, Tensor attention)
     {
         var (indptr, indices) = lists.ListsFor(layer); // [B + 1], [nnz]
-        using var meanProbs = lists.WantsScores(layer) ? _backend.Allocate(DType.F32, indices.Shape) : null; // [nnz]
+        // Every listed slot's entry is written by the op (both backends), so no zero fill is needed.
+        using var meanProbs = lists.WantsScores(layer) ? _backend.AllocateUninitialized(DType.F32, indices.Shape) : null; // [nnz]
         _backend.AttentionDecode(q3, kCache, vCache, indptr, indices, _scale, attention, meanProbs);
         if (meanProbs is not null) lists.OnScores(layer, meanProbs);
     }

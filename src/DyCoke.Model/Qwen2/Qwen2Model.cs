@@ -15,7 +15,7 @@ namespace DyCoke.Model.Qwen2;
 public delegate void ActivationTap(string name, int layerIndex, Tensor value);
 
 /// <summary>HF <c>Qwen2ForCausalLM</c> over an <see cref="IBackend"/>.</summary>
-public sealed class Qwen2Model
+public sealed class Qwen2Model : IDisposable
 {
     internal const string Component = "language";
 
@@ -24,6 +24,7 @@ public sealed class Qwen2Model
     private readonly Qwen2DecoderLayer[] _layers;
     private readonly Tensor _norm; // [C]
     private readonly Tensor _lmHead; // [V, C], the embedding itself when tied
+    private LayerBuffers? _spareDecodeBuffers; // the last decode step's intermediates, for the next step of as many rows
 
     internal Qwen2Model(IBackend backend, Qwen2Config config, WeightLoader weights)
     {
@@ -129,13 +130,38 @@ public sealed class Qwen2Model
         CheckCache(cache);
         var b = _backend;
         using var x = Embed(batch.TokenIds); // [B, C] residual stream
-        using var buffers = new LayerBuffers(b, ActivationDType, Config, x.Shape[0]); // shared by the layers
-        for (int i = 0; i < _layers.Length; i++)
-            _layers[i].Forward(x, AttentionInputs.Decode(batch, kvLists, i), cache.Keys(i), cache.Values(i), buffers);
+        var buffers = TakeDecodeBuffers(x.Shape[0]); // shared by the layers
+        try
+        {
+            for (int i = 0; i < _layers.Length; i++)
+                _layers[i].Forward(x, AttentionInputs.Decode(batch, kvLists, i), cache.Keys(i), cache.Values(i), buffers);
+        }
+        finally
+        {
+            // Kept for the next step: decode batches keep their size for many steps, and the buffers are small (rows
+            // = sequences). Two concurrent decodes each take their own; the one put back last is kept.
+            Interlocked.Exchange(ref _spareDecodeBuffers, buffers)?.Dispose();
+        }
         using var normed = b.AllocateUninitialized(ActivationDType, x.Shape); // [B, C]
         b.RmsNorm(x, _norm, Config.RmsNormEps, normed);
         return Head(normed);
     }
+
+    // The spare decode buffers when they have the rows asked for, else new ones (the spare, if any, is freed).
+    private LayerBuffers TakeDecodeBuffers(long rows)
+    {
+        var spare = Interlocked.Exchange(ref _spareDecodeBuffers, null);
+        if (spare?.Tokens == rows) return spare;
+        spare?.Dispose();
+        return new LayerBuffers(_backend, ActivationDType, Config, rows);
+    }
+
+    /// <summary>Frees the intermediates kept between decode steps (an engine going idle calls this, so an idle server
+    /// holds no scratch); the next decode step allocates them again.</summary>
+    public void ReleaseDecodeBuffers() => Interlocked.Exchange(ref _spareDecodeBuffers, null)?.Dispose();
+
+    /// <summary>Frees the intermediates kept between decode steps (the weights belong to the loader).</summary>
+    public void Dispose() => ReleaseDecodeBuffers();
 
     // logits [B, V] = normed [B, C] · W_headᵀ, in F32 whatever the activation dtype (argmax reads F32).
     private Tensor Head(Tensor normed)
