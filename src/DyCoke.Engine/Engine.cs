@@ -132,8 +132,16 @@ public sealed class Engine : IEngine, IDisposable
         }
         finally
         {
-            _emitter.Flush();
-            _emitter.Drain();
+            try
+            {
+                _emitter.Flush();
+                _emitter.Drain();
+            }
+            catch (Exception e)
+            {
+                // Channel writes do not throw; this is only ever host-work start-up failing. Stopping must still finish.
+                _log($"engine could not deliver its last events: {e}");
+            }
             _snapshot = _snapshot with { IsAlive = false, IsDraining = _draining };
             _stopped.TrySetResult();
         }

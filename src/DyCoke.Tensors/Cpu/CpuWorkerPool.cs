@@ -69,9 +69,10 @@ internal sealed class CpuWorkerPool : IDisposable
 
     /// <summary>
     /// Starts body(c) for every c in [0, chunks) on the workers and returns at once, for host work that can run while
-    /// the caller issues its next ops. Started work is queued: the workers take it in order, after any parallel call. <see cref="IHostWork.Wait"/> runs every chunk no worker has taken yet on the
-    /// waiting thread (the workers all busy, asleep or descheduled, or simply not done), so waiting never takes longer
-    /// than running the rest in place would. Runs everything here and now when the pool has no workers or is stopping.
+    /// the caller issues its next ops. Started work is queued: the workers take it in order, after any parallel call.
+    /// <see cref="IHostWork.Wait"/> runs every chunk no worker has taken yet on the waiting thread (the workers all
+    /// busy, asleep or descheduled, or simply not done), so waiting never takes longer than running the rest in place
+    /// would. Runs everything here and now when the pool has no workers or is stopping.
     /// </summary>
     public IHostWork Start(int chunks, Action<int> body)
     {
