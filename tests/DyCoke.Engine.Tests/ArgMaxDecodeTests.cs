@@ -2,7 +2,6 @@
 // logits back: the ids equal the host sampler's first maximum at every DyCoke step, and the engine picks that path only
 // when every sequence of the batch is greedy without penalties.
 using System.Reflection;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using DyCoke.Compression;
 using DyCoke.Model.Demo;
@@ -124,21 +123,18 @@ public sealed class ArgMaxDecodeTests(DemoEngineFixture fixture) : IClassFixture
 }
 
 /// <summary>Forwards every <see cref="IBackend"/> call and counts the ArgMax ones.</summary>
-public class CountingBackend : DispatchProxy
+public class CountingBackend : ForwardingBackend
 {
     public sealed class Counts
     {
         public int ArgMax;
     }
 
-    private IBackend _inner = null!;
     private Counts _counts = null!;
 
     public static IBackend Wrap(IBackend inner, out Counts counts)
     {
-        var proxy = Create<IBackend, CountingBackend>();
-        var self = (CountingBackend)(object)proxy;
-        self._inner = inner;
+        var (proxy, self) = WrapAs<CountingBackend>(inner);
         self._counts = counts = new Counts();
         return proxy;
     }
@@ -146,14 +142,6 @@ public class CountingBackend : DispatchProxy
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
         if (method!.Name == nameof(IBackend.ArgMax)) Interlocked.Increment(ref _counts.ArgMax);
-        try
-        {
-            return method.Invoke(_inner, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
+        return Forward(method, args);
     }
 }

@@ -1,7 +1,6 @@
 // The step thread's token events reach the requests' channels through TokenEmitter, written by the backend's host
 // workers: per channel in order, completion last, nothing lost when a hand-over is taken over by the waiter.
 using System.Reflection;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using DyCoke.Engine;
 using DyCoke.Tensors;
@@ -10,14 +9,16 @@ using Xunit;
 
 namespace DyCoke.Engine.Tests;
 
-public class TokenEmitterTests
+public sealed class TokenEmitterTests : IDisposable
 {
+    private readonly CpuBackend _cpu = new(new CpuBackendOptions { Threads = 1 }); // behind the deferring proxy
+
+    public void Dispose() => _cpu.Dispose();
+
     [Fact]
     public void Nothing_is_written_before_a_flush_and_everything_in_order_after_a_drain()
     {
-        using var cpu = new CpuBackend(new CpuBackendOptions { Threads = 1 });
-        var backend = DeferredHostBackend.Wrap(cpu, out var started);
-        var emitter = new TokenEmitter(backend);
+        var (emitter, started) = DeferredEmitter();
         var channel = Channel.CreateUnbounded<TokenEvent>();
 
         emitter.Write(channel.Writer, new TokenGenerated(1));
@@ -38,9 +39,7 @@ public class TokenEmitterTests
     [Fact]
     public void A_flush_writes_the_previous_hand_over_before_starting_the_next()
     {
-        using var cpu = new CpuBackend(new CpuBackendOptions { Threads = 1 });
-        var backend = DeferredHostBackend.Wrap(cpu, out var started);
-        var emitter = new TokenEmitter(backend);
+        var (emitter, started) = DeferredEmitter();
         var channel = Channel.CreateUnbounded<TokenEvent>();
 
         emitter.Write(channel.Writer, new TokenGenerated(10));
@@ -60,9 +59,7 @@ public class TokenEmitterTests
     [Fact]
     public void A_null_writer_is_skipped()
     {
-        using var cpu = new CpuBackend(new CpuBackendOptions { Threads = 1 });
-        var backend = DeferredHostBackend.Wrap(cpu, out var started);
-        var emitter = new TokenEmitter(backend);
+        var (emitter, started) = DeferredEmitter();
         emitter.Write(null, new TokenGenerated(1));
         emitter.Complete(null);
         emitter.Flush();
@@ -97,6 +94,13 @@ public class TokenEmitterTests
             Assert.Equal(Enumerable.Range(0, tokens), got);
     }
 
+    // An emitter whose hand-overs run only when waited for, and the count of hand-overs it started.
+    private (TokenEmitter Emitter, DeferredHostBackend.Started Started) DeferredEmitter()
+    {
+        var emitter = new TokenEmitter(DeferredHostBackend.Wrap(_cpu, out var started));
+        return (emitter, started);
+    }
+
     private static List<int> ReadTokens(ChannelReader<TokenEvent> reader)
     {
         var tokens = new List<int>();
@@ -108,41 +112,27 @@ public class TokenEmitterTests
 
 /// <summary>Forwards every <see cref="IBackend"/> call, except that host work runs only when it is waited for (a
 /// worker that never gets to it), and counts the host work started.</summary>
-public class DeferredHostBackend : DispatchProxy
+public class DeferredHostBackend : ForwardingBackend
 {
     public sealed class Started
     {
         public int Count;
     }
 
-    private IBackend _inner = null!;
     private Started _started = null!;
 
     public static IBackend Wrap(IBackend inner, out Started started)
     {
-        var proxy = Create<IBackend, DeferredHostBackend>();
-        var self = (DeferredHostBackend)(object)proxy;
-        self._inner = inner;
+        var (proxy, self) = WrapAs<DeferredHostBackend>(inner);
         self._started = started = new Started();
         return proxy;
     }
 
     protected override object? Invoke(MethodInfo? method, object?[]? args)
     {
-        if (method!.Name == nameof(IBackend.StartHost))
-        {
-            _started.Count++;
-            return new DeferredWork((int)args![0]!, (Action<int>)args[1]!);
-        }
-        try
-        {
-            return method.Invoke(_inner, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
+        if (method!.Name != nameof(IBackend.StartHost)) return Forward(method, args);
+        _started.Count++;
+        return new DeferredWork((int)args![0]!, (Action<int>)args[1]!);
     }
 
     private sealed class DeferredWork(int count, Action<int> body) : IHostWork

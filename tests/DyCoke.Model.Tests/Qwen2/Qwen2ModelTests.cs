@@ -117,12 +117,8 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
         var events = new List<string>();
         using var inner = new DyCoke.Tensors.Cpu.CpuBackend();
         using var model = LlavaOnevisionModel.Load(demo.Directory, OpLoggingBackend.Wrap(inner, events));
+        using var cache = CacheWithPrompt(model);
         var lm = model.LanguageModel;
-        int[] ids = DemoModelFixture.TextIds(5, 9);
-        using var cache = lm.CreateKvCache(16);
-        using (var embeds = model.EmbedPrompt(ids, []))
-        using (var prefill = PrefillBatch.Create(model.Backend, [9], Range(0, 9), Range(0, 9)))
-            lm.Prefill(embeds, prefill, cache).Dispose();
         using var lists = new RecordingKvLists(model.Backend, [Range(0, 10)], scoreLayers: [1], events);
         using var batch = DecodeBatch.Create(model.Backend, [3], [9], [9]);
         events.Clear();
@@ -149,12 +145,8 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
         var events = new List<string>();
         using var inner = new DyCoke.Tensors.Cpu.CpuBackend();
         using var model = LlavaOnevisionModel.Load(demo.Directory, OpLoggingBackend.Wrap(inner, events));
+        using var cache = CacheWithPrompt(model);
         var lm = model.LanguageModel;
-        int[] ids = DemoModelFixture.TextIds(5, 9);
-        using var cache = lm.CreateKvCache(16);
-        using (var embeds = model.EmbedPrompt(ids, []))
-        using (var prefill = PrefillBatch.Create(model.Backend, [9], Range(0, 9), Range(0, 9)))
-            lm.Prefill(embeds, prefill, cache).Dispose();
         int Step(int[] tokens, int[] slots, int[][] lists)
         {
             using var batch = DecodeBatch.Create(model.Backend, tokens, [.. tokens.Select(_ => 9)], slots);
@@ -203,6 +195,16 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     private static int[] Range(int start, int count) => Enumerable.Range(start, count).ToArray();
+
+    // A 16-slot cache of the model holding a 9-token text prompt in slots 0..8 (the caller disposes it).
+    private static KvCache CacheWithPrompt(LlavaOnevisionModel model)
+    {
+        var cache = model.LanguageModel.CreateKvCache(16);
+        using (var embeds = model.EmbedPrompt(DemoModelFixture.TextIds(5, 9), []))
+        using (var prefill = PrefillBatch.Create(model.Backend, [9], Range(0, 9), Range(0, 9)))
+            model.LanguageModel.Prefill(embeds, prefill, cache).Dispose();
+        return cache;
+    }
 
     private static float[] Rows(Tensor pool, int start, int count) => pool.Rows(start, count).ToFloatArray();
 

@@ -74,15 +74,9 @@ public sealed class CpuWorkerPoolTests
     {
         using var pool = new CpuWorkerPool(2);
         using var release = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
         // The only worker is held inside a first piece of work, so the second is still unclaimed when Wait comes: the
         // caller runs it itself instead of waiting for the worker.
-        var first = pool.Start(1, _ =>
-        {
-            started.Set();
-            release.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        });
-        Assert.True(started.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        var first = HoldTheWorker(pool, release);
         int secondThread = -1, runs = 0;
         var second = pool.Start(1, _ =>
         {
@@ -107,14 +101,8 @@ public sealed class CpuWorkerPoolTests
         // events handed over at the end of a step must go out even if the next step's ops keep the worker busy).
         using var pool = new CpuWorkerPool(2);
         using var release = new ManualResetEventSlim();
-        using var started = new ManualResetEventSlim();
         int caller = Environment.CurrentManagedThreadId;
-        var first = pool.Start(1, _ =>
-        {
-            started.Set();
-            release.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-        });
-        Assert.True(started.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        var first = HoldTheWorker(pool, release);
         var order = new System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Thread)>();
         var pieces = Enumerable.Range(1, 3).Select(i => pool.Start(1, _ => order.Enqueue((i, Environment.CurrentManagedThreadId)))).ToList();
         var hits = new int[4];
@@ -128,6 +116,20 @@ public sealed class CpuWorkerPoolTests
         first.Wait();
         foreach (var piece in pieces) piece.Wait();
         Assert.Equal(3, order.Count); // waiting does not run them again
+    }
+
+    // Starts a piece that holds the pool's only worker until release is set, and returns once the worker is inside it.
+    private static IHostWork HoldTheWorker(CpuWorkerPool pool, ManualResetEventSlim release)
+    {
+        // Not disposed here: the worker may still be inside Set when this thread returns (it holds no kernel handle).
+        var started = new ManualResetEventSlim();
+        var held = pool.Start(1, _ =>
+        {
+            started.Set();
+            release.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        });
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        return held;
     }
 
     [Fact]
