@@ -78,6 +78,54 @@ public sealed class AttentionDecodeTileTests(ITestOutputHelper output)
         output.WriteLine($"D={d}: max |diff| output {diff:g3}, meanProbs {meanDiff:g3}");
     }
 
+    [Theory]
+    [InlineData(16, 1, false)]
+    [InlineData(16, 2, false)]
+    [InlineData(16, 2, true)]
+    [InlineData(64, 1, true)]
+    [InlineData(64, 2, false)]
+    [InlineData(64, 2, true)]
+    public unsafe void Scores_OneOrTwoHeads_RegisterPathMatchesScratchPathBitForBit(int d, int group, bool bf16)
+    {
+        // Groups of one or two heads keep the transformed K tile in registers instead of scratch; the two paths must sum
+        // the same products in the same order, over full tiles, a short last tile and slots spread across the cache.
+        Assert.SkipUnless(DecodeTiles.CanRun(d), "the AVX-512 tile kernels do not run on this CPU");
+        const int s = 600, n = 450;
+        var rng = new Random(d * 10 + group);
+        int[] slots = [.. Enumerable.Range(0, s).OrderBy(_ => rng.Next()).Take(n)]; // [n]
+        using var q = TestTensors.Random(1, new Shape(group, d), -1f, 1f); // [G, D]
+        using var k = TestTensors.Random(2, new Shape(s, 1, d), bf16 ? DType.BF16 : DType.F32, -2f, 2f); // [S, 1, D]
+        int stride = (n + 15) / 16 * 16;
+        var scratch = new float[DecodeTiles.ScratchFloats(group, d) + 16];
+        float[] viaRegisters = new float[group * stride], viaScratch = new float[group * stride]; // [G, stride]
+        float[] maxRegisters = new float[group], maxScratch = new float[group]; // [G]
+        fixed (int* slotsP = slots)
+        fixed (float* sc = scratch, r = viaRegisters, x = viaScratch, mr = maxRegisters, mx = maxScratch)
+        {
+            float* aligned = (float*)(((nint)sc + 63) & ~(nint)63);
+            float* qp = (float*)q.Pointer;
+            byte* kp = (byte*)k.Pointer;
+            nint rowStride = d * k.DType.SizeOf();
+            if (bf16)
+            {
+                DecodeTiles.Scores<Bf16KvRows>(qp, group, d, kp, rowStride, slotsP, n, r, stride, aligned, mr);
+                DecodeTiles.Scores<Bf16KvRows>(qp, group, d, kp, rowStride, slotsP, n, x, stride, aligned, mx, registerPath: false);
+            }
+            else
+            {
+                DecodeTiles.Scores<F32KvRows>(qp, group, d, kp, rowStride, slotsP, n, r, stride, aligned, mr);
+                DecodeTiles.Scores<F32KvRows>(qp, group, d, kp, rowStride, slotsP, n, x, stride, aligned, mx, registerPath: false);
+            }
+        }
+        for (int h = 0; h < group; h++)
+        {
+            for (int j = 0; j < stride; j++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(viaScratch[h * stride + j]), BitConverter.SingleToInt32Bits(viaRegisters[h * stride + j]));
+            Assert.Equal(maxScratch[h], maxRegisters[h]);
+            Assert.True(float.IsNegativeInfinity(viaRegisters[h * stride + n]), "padding lanes of the short last tile are −∞");
+        }
+    }
+
     /// <summary>
     /// Runs the op on random queries and caches (slots shuffled across the cache, optionally listing some slots more
     /// than once) and asserts outputs, zero rows for empty sequences, meanProbs and their per-sequence sums.
