@@ -73,14 +73,7 @@ internal static unsafe class DecodeTiles
         int* padded = stackalloc int[Tile];
         for (int j0 = 0; j0 < n; j0 += Tile)
         {
-            int count = Math.Min(Tile, n - j0);
-            int* tileSlots = slots + j0;
-            if (count < Tile)
-            {
-                // A short last tile repeats its last slot; those lanes become −∞ below, so they weigh nothing.
-                for (int i = 0; i < Tile; i++) padded[i] = tileSlots[Math.Min(i, count - 1)];
-                tileSlots = padded;
-            }
+            int* tileSlots = TileSlots(slots, j0, n, padded, out int count);
             TransformTile<TRow>(kBase, rowStride, tileSlots, chunks, kTile);
             var valid = Vector512.LessThan(lanes, Vector512.Create(count)).AsSingle();
             for (int h = 0; h < g; h++)
@@ -113,13 +106,7 @@ internal static unsafe class DecodeTiles
         int* padded = stackalloc int[Tile];
         for (int j0 = 0; j0 < n; j0 += Tile)
         {
-            int count = Math.Min(Tile, n - j0);
-            int* tileSlots = slots + j0;
-            if (count < Tile)
-            {
-                for (int i = 0; i < Tile; i++) padded[i] = tileSlots[Math.Min(i, count - 1)];
-                tileSlots = padded;
-            }
+            int* tileSlots = TileSlots(slots, j0, n, padded, out int count);
             Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0; // head 0: r, t
             Vector512<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0; // head 1: r, t
             for (int c = 0; c < chunks; c++)
@@ -146,6 +133,20 @@ internal static unsafe class DecodeTiles
         }
         maxima[0] = HorizontalMax(max0);
         if (g > 1) maxima[1] = HorizontalMax(max1);
+    }
+
+    /// <summary>
+    /// The 16 slots of the tile at j0: the list itself, or for a short last tile (count &lt; 16) the list's tail with its
+    /// last slot repeated into <paramref name="padded"/>; the callers set those lanes to −∞, so they weigh nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int* TileSlots(int* slots, int j0, int n, int* padded, out int count)
+    {
+        count = Math.Min(Tile, n - j0);
+        int* tileSlots = slots + j0;
+        if (count == Tile) return tileSlots;
+        for (int i = 0; i < Tile; i++) padded[i] = tileSlots[Math.Min(i, count - 1)];
+        return padded;
     }
 
     /// <summary>Slot group r of a tile (slots r, r + 4, r + 8, r + 12) at one 16-dim chunk, into both heads' sums.</summary>
