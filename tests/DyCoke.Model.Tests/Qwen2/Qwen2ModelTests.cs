@@ -115,9 +115,8 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
         // What OnScores starts (DyCoke's decisions) runs beside every op between the scoring layer's attention and the
         // next layer's: o_proj and the MLP of the one, the norm, projections and RoPE of the other.
         var events = new List<string>();
-        using var inner = new DyCoke.Tensors.Cpu.CpuBackend();
-        using var model = LlavaOnevisionModel.Load(demo.Directory, OpLoggingBackend.Wrap(inner, events));
-        using var cache = CacheWithPrompt(model);
+        using var logged = new LoggedModel(demo.Directory, events);
+        var (model, cache) = (logged.Model, logged.Cache);
         var lm = model.LanguageModel;
         using var lists = new RecordingKvLists(model.Backend, [Range(0, 10)], scoreLayers: [1], events);
         using var batch = DecodeBatch.Create(model.Backend, [3], [9], [9]);
@@ -143,9 +142,8 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     public void Decode_StepsOfTheSameBatchSizeReuseTheLayerIntermediatesUntilReleased()
     {
         var events = new List<string>();
-        using var inner = new DyCoke.Tensors.Cpu.CpuBackend();
-        using var model = LlavaOnevisionModel.Load(demo.Directory, OpLoggingBackend.Wrap(inner, events));
-        using var cache = CacheWithPrompt(model);
+        using var logged = new LoggedModel(demo.Directory, events);
+        var (model, cache) = (logged.Model, logged.Cache);
         var lm = model.LanguageModel;
         int Step(int[] tokens, int[] slots, int[][] lists)
         {
@@ -195,6 +193,29 @@ public sealed class Qwen2ModelTests(DemoModelFixture demo) : IClassFixture<DemoM
     }
 
     private static int[] Range(int start, int count) => Enumerable.Range(start, count).ToArray();
+
+    // The demo model on a CPU backend that logs every op into events, with a CacheWithPrompt cache; owns all three.
+    private sealed class LoggedModel : IDisposable
+    {
+        private readonly DyCoke.Tensors.Cpu.CpuBackend _inner = new();
+
+        public LoggedModel(string directory, List<string> events)
+        {
+            Model = LlavaOnevisionModel.Load(directory, OpLoggingBackend.Wrap(_inner, events));
+            Cache = CacheWithPrompt(Model);
+        }
+
+        public LlavaOnevisionModel Model { get; }
+
+        public KvCache Cache { get; }
+
+        public void Dispose()
+        {
+            Cache.Dispose();
+            Model.Dispose();
+            _inner.Dispose();
+        }
+    }
 
     // A 16-slot cache of the model holding a 9-token text prompt in slots 0..8 (the caller disposes it).
     private static KvCache CacheWithPrompt(LlavaOnevisionModel model)

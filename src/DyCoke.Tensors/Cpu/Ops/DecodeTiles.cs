@@ -31,8 +31,8 @@ internal static unsafe class DecodeTiles
     /// Summing 16 per-slot product vectors into one vector of 16 scores takes four levels of blend + permute + add.
     /// Blends and permutes commute with a lane-wise product when the query is permuted the same way, so the first two
     /// levels run once per tile on the K rows (shared by the G heads) against four permuted copies of each query; each
-    /// head then does only the last two levels. Groups of one or two heads (the demo model's G = 2) keep the
-    /// transformed tile in registers (<see cref="ScoresTwoHeads{TRow}"/>); larger groups stage it in scratch, where
+    /// head then does only the last two levels. Groups of exactly two heads (the demo model's G = 2) keep the
+    /// transformed tile in registers (<see cref="ScoresTwoHeads{TRow}"/>); other groups stage it in scratch, where
     /// every head reads it. <paramref name="registerPath"/> false forces the scratch path (tests compare the two).
     /// </remarks>
     public static void Scores<TRow>(float* q, int g, int d, byte* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* scratch, float* maxima,
@@ -64,9 +64,9 @@ internal static unsafe class DecodeTiles
             Vector512.Create(float.NegativeInfinity).Store(maxLanes + h * Tile);
         }
 
-        if (g <= 2 && registerPath)
+        if (g == 2 && registerPath)
         {
-            ScoresTwoHeads<TRow>(variants, g, chunks, kBase, rowStride, slots, n, scores, stride, maxima);
+            ScoresTwoHeads<TRow>(variants, chunks, kBase, rowStride, slots, n, scores, stride, maxima);
             return;
         }
         var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -88,17 +88,16 @@ internal static unsafe class DecodeTiles
     }
 
     /// <summary>
-    /// <see cref="Scores"/> for a group of one or two heads: each transformed K vector is multiplied into both heads'
+    /// <see cref="Scores"/> for a group of two heads: each transformed K vector is multiplied into both heads'
     /// sums while it is in a register, so the tile never makes the round trip through scratch (16 stores and 16·G loads
-    /// per tile; 5.3 → 4.3 ns per (slot, kv head) on the demo's D = 16, G = 2, docs/benchmarks.md). A one-head group
-    /// computes head 0 twice and drops the copy. The products are summed in the scratch path's order, so both paths
+    /// per tile; 5.3 → 4.3 ns per (slot, kv head) on the demo's D = 16, G = 2, docs/benchmarks.md). The products are summed in the scratch path's order, so both paths
     /// give bit-identical scores.
     /// </summary>
-    private static void ScoresTwoHeads<TRow>(float* variants, int g, int chunks, byte* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* maxima)
+    private static void ScoresTwoHeads<TRow>(float* variants, int chunks, byte* kBase, nint rowStride, int* slots, int n, float* scores, int stride, float* maxima)
         where TRow : IKvRows
     {
-        float* v0 = variants, v1 = g > 1 ? variants + chunks * 64 : variants; // [D/16, 4, 16] each
-        float* s0 = scores, s1 = g > 1 ? scores + stride : scores;
+        float* v0 = variants, v1 = variants + chunks * 64; // [D/16, 4, 16] each
+        float* s0 = scores, s1 = scores + stride; // [stride] each
         int chunkBytes = 16 * TRow.ElementSize;
         var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         var negInf = Vector512.Create(float.NegativeInfinity);
@@ -126,13 +125,13 @@ internal static unsafe class DecodeTiles
                 h0 = Vector512.ConditionalSelect(valid, h0, negInf);
                 h1 = Vector512.ConditionalSelect(valid, h1, negInf);
             }
-            h1.Store(s1 + j0); // before head 0's: with one head both land on the same row, and head 0's must stay
             h0.Store(s0 + j0);
+            h1.Store(s1 + j0);
             max0 = Avx512F.Max(max0, h0);
             max1 = Avx512F.Max(max1, h1);
         }
         maxima[0] = HorizontalMax(max0);
-        if (g > 1) maxima[1] = HorizontalMax(max1);
+        maxima[1] = HorizontalMax(max1);
     }
 
     /// <summary>
